@@ -1,0 +1,5 @@
+import sys
+
+from augspec.cli import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""The ``augspec`` command.
+
+Subcommands live in their own modules, each with ``register(subparsers)``; a
+module whose optional dependencies are missing still registers and explains
+what to install when run. Errors from inside a framework never reach the
+user as a traceback: they get one line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+
+from augspec import SpecError, load
+from augspec.pipeline import Pipeline
+
+# Modules that add subcommands, in the order --help lists them.
+COMMAND_MODULES = (
+    "augspec.cli_show",
+    "augspec.cli_parity",
+    "augspec.trainers.cli",
+    "augspec.cli_bench",
+)
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def _validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            spec = load(path)
+        except SpecError as err:
+            failed += 1
+            for problem in err.problems:
+                print(f"{path}: {problem}", file=sys.stderr)
+            continue
+        if not args.quiet:
+            print(f"{path}: ok ({len(spec.ops)} ops: {', '.join(o.op for o in spec.ops)})")
+    return 1 if failed else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    schema = Pipeline.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "augspec pipeline"
+    text = json.dumps(schema, indent=2)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="augspec",
+        description="One image-augmentation spec for torchvision and MXNet Gluon.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("validate", help="validate spec files (exit 1 listing every problem)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    p.set_defaults(func=_validate)
+    p = sub.add_parser("schema", help="print the JSON Schema of a pipeline file")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=_schema)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:  # a real import error inside the module
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CommandError, SpecError, ValueError, FileNotFoundError) as err:
+        first = str(err).strip().splitlines()
+        print(f"augspec {args.command}: error: {' / '.join(first) if first else type(err).__name__}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"augspec {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the CLI promises no framework tracebacks
+        print(f"augspec {args.command}: error: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

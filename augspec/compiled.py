@@ -1,0 +1,56 @@
+"""What ``compile`` returns: the native object plus a record of how each op was built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["native", "ported", "substituted"]
+
+
+@dataclass(frozen=True)
+class OpBuild:
+    """How one op was compiled.
+
+    ``native``: the framework's own class. ``ported``: the framework has no
+    such class, so augspec wrote one in that framework's idiom.
+    ``substituted``: the framework has a class, but measurement showed it
+    departing from the spec, so ``fidelity="spec"`` swapped in a faithful one.
+    """
+
+    position: str
+    op: str
+    status: Status
+    native_class: str
+    why: str = ""
+
+    def __str__(self) -> str:
+        why = f" - {self.why}" if self.why else ""
+        return f"{self.position:<10} {self.op:<20} {self.status:<12} {self.native_class}{why}"
+
+
+@dataclass
+class Compiled:
+    """A compiled pipeline: call it on an image; ``.native`` is the framework object.
+
+    Calling checks the input (RGB HWC uint8, sizes that every op can take)
+    with the same errors on every backend, then runs ``.native``.
+    """
+
+    backend: str
+    fidelity: str
+    native: Any
+    builds: list[OpBuild] = field(default_factory=list)
+    check: Any = None  # callable(image) -> None, raising ValueError
+
+    def __call__(self, image: Any) -> Any:
+        if self.check is not None:
+            self.check(image)
+        return self.native(image)
+
+    def explain(self) -> str:
+        head = f"augspec pipeline compiled for {self.backend} (fidelity={self.fidelity})"
+        return "\n".join([head, *(f"  {b}" for b in self.builds)])
+
+    def __repr__(self) -> str:
+        return f"{self.explain()}\nnative:\n{self.native!r}"

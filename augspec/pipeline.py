@@ -1,0 +1,173 @@
+"""The pipeline model, the image-state rules between ops, and shape tracing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from augspec.ops import (
+    AnyOp,
+    CenterCrop,
+    Compose,
+    Normalize,
+    OpBase,
+    RandomApply,
+    RandomCrop,
+    RandomResizedCrop,
+    Resize,
+    ToTensor,
+)
+
+FORMAT_VERSION = 1
+
+# Largest image side any op may produce or accept: refusing absurd sizes up
+# front beats an out-of-memory kill half-way through a batch.
+MAX_SIDE = 16384
+
+
+class Pipeline(BaseModel):
+    """An augmentation pipeline: a format version and a list of ops applied in order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    augspec: Literal[1] = FORMAT_VERSION
+    description: str | None = None
+    ops: list[AnyOp] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _image_state_order(self) -> Pipeline:
+        check_state_order(self.ops)
+        return self
+
+    def flat_ops(self) -> list[OpBase]:
+        """Leaf ops in order, nested Compose/RandomApply expanded (for listings)."""
+        return list(iter_leaves(self.ops))
+
+    def spec_hash(self) -> str:
+        """A stable hash of the canonical JSON form (stored in checkpoints)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def iter_leaves(ops: list[OpBase]) -> Iterator[OpBase]:
+    for op in ops:
+        if isinstance(op, (Compose, RandomApply)):
+            yield from iter_leaves(op.ops)
+        else:
+            yield op
+
+
+# Image state: ops before to_tensor see HWC uint8 images; to_tensor turns them
+# into CHW float32 tensors, which only normalize accepts. Gluon's flips and
+# crops assume HWC and silently act on the wrong axes of a CHW tensor, so the
+# spec refuses such orders instead of letting the backends disagree.
+IMAGE, TENSOR = "HWC uint8 image", "CHW float32 tensor"
+
+
+def _state_after(ops: list[OpBase], state: str, path: str) -> str:
+    for i, op in enumerate(ops):
+        where = f"{path}[{i}] ({op.op})"
+        if isinstance(op, Compose):
+            state = _state_after(op.ops, state, f"{where}.ops")
+        elif isinstance(op, RandomApply):
+            after = _state_after(op.ops, state, f"{where}.ops")
+            if after != state:
+                raise ValueError(
+                    f"{where}: Expected random_apply to keep the image state; "
+                    f"received ops that turn a {state} into a {after}"
+                )
+        elif isinstance(op, ToTensor):
+            if state != IMAGE:
+                raise ValueError(f"{where}: Expected to_tensor once; received a second to_tensor")
+            state = TENSOR
+        elif isinstance(op, Normalize):
+            if state != TENSOR:
+                raise ValueError(
+                    f"{where}: Expected normalize after to_tensor (it acts on a {TENSOR}); "
+                    f"received it on a {state}"
+                )
+        elif state != IMAGE:
+            raise ValueError(
+                f"{where}: Expected {op.op} before to_tensor (it acts on a {IMAGE}); "
+                f"received it on a {state}"
+            )
+    return state
+
+
+def check_state_order(ops: list[OpBase]) -> None:
+    _state_after(ops, IMAGE, "ops")
+
+
+def output_hw(op: OpBase, hw: tuple[int, int]) -> tuple[int, int]:
+    """The (height, width) an op produces from an input of ``hw``; ValueError if it cannot."""
+    h, w = hw
+    if isinstance(op, RandomResizedCrop):
+        return op.hw
+    if isinstance(op, Resize):
+        if isinstance(op.size, tuple):
+            return op.size
+        return resize_shorter_hw(hw, op.size)
+    if isinstance(op, CenterCrop):
+        ch, cw = op.hw
+        if ch > h or cw > w:
+            raise ValueError(
+                f"center_crop: Expected size <= image size {h}x{w}; received size={op.size}"
+            )
+        return op.hw
+    if isinstance(op, RandomCrop):
+        ch, cw = op.hw
+        ph, pw = h + 2 * op.padding, w + 2 * op.padding
+        if ch > ph or cw > pw:
+            raise ValueError(
+                f"random_crop: Expected size <= padded image size {ph}x{pw}; "
+                f"received size={op.size}, padding={op.padding} on a {h}x{w} image"
+            )
+        return op.hw
+    if isinstance(op, (Compose, RandomApply)):
+        out = hw
+        for child in op.ops:
+            out = output_hw(child, out)
+        # RandomApply may skip its ops, so they must not change the size.
+        if isinstance(op, RandomApply) and out != hw:
+            raise ValueError(
+                f"random_apply: Expected its ops to keep the image size {h}x{w}; "
+                f"received ops that make it {out[0]}x{out[1]}"
+            )
+        return out
+    return hw
+
+
+def resize_shorter_hw(hw: tuple[int, int], size: int) -> tuple[int, int]:
+    """torchvision's rule for ``Resize(int)``: shorter side -> size, longer side truncated."""
+    h, w = hw
+    if h <= w:
+        return size, int(size * w / h)
+    return int(size * h / w), size
+
+
+def check_image_hw(hw: tuple[int, int], where: str = "image") -> None:
+    h, w = hw
+    if h < 1 or w < 1:
+        raise ValueError(f"{where}: Expected height and width >= 1; received shape {h}x{w}")
+    if h > MAX_SIDE or w > MAX_SIDE:
+        raise ValueError(
+            f"{where}: Expected height and width <= {MAX_SIDE}; received shape {h}x{w}"
+        )
+
+
+def trace_hw(spec: Pipeline, hw: tuple[int, int]) -> list[tuple[int, int]]:
+    """Input size of each top-level op and the final size; raises before any pixel moves."""
+    check_image_hw(hw)
+    sizes = [hw]
+    for i, op in enumerate(spec.ops):
+        try:
+            hw = output_hw(op, hw)
+        except ValueError as err:
+            raise ValueError(f"ops[{i}] {err}") from None
+        check_image_hw(hw, f"ops[{i}] ({op.op}) output")
+        sizes.append(hw)
+    return sizes
