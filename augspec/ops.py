@@ -77,6 +77,8 @@ def _op_schema_with_aliases(schema: dict[str, Any], model: type) -> None:
         return
     tag = prop.pop("const")
     prop["enum"] = [tag, *sorted(a for a, t in ALIASES.items() if t == tag)]
+    # In a file, op is how the union is told apart: required there.
+    schema["required"] = ["op", *(f for f in schema.get("required", []) if f != "op")]
 
 
 class OpBase(BaseModel):
