@@ -67,11 +67,25 @@ def explain(spec: Any, backend: str = "torchvision", fidelity: str = "spec") -> 
     return compile(spec, backend, fidelity).explain()
 
 
-def replay(spec: Any, params: dict[str, Any], image: Any, backend: str = "reference") -> Any:
-    """Apply sampled ``params`` to ``image`` with a backend's own functional ops."""
+def replay(
+    spec: Any,
+    params: dict[str, Any],
+    image: Any,
+    backend: str = "reference",
+    fidelity: str = "native",
+) -> Any:
+    """Apply sampled ``params`` to ``image`` with a backend's own functional ops.
+
+    ``fidelity="native"`` uses the numerics of the framework's own classes;
+    ``"spec"`` uses the faithful substitutes where ``compile(..., "spec")`` would.
+    """
     from augspec import backends
 
-    return backends.load(backend).replay(_spec(spec), params, image)
+    if fidelity not in ("native", "spec"):
+        raise ValueError(f"Expected fidelity 'native' or 'spec'; received fidelity={fidelity!r}")
+    if backend == "reference":
+        return backends.load(backend).replay(_spec(spec), params, image)
+    return backends.load(backend).replay(_spec(spec), params, image, fidelity)
 
 
 def to_numpy(x: Any) -> Any:

@@ -42,10 +42,13 @@ class Compiled:
     native: Any
     builds: list[OpBuild] = field(default_factory=list)
     check: Any = None  # callable(image) -> None, raising ValueError
+    prepare: Any = None  # callable(image) -> what .native takes (e.g. numpy -> PIL)
 
     def __call__(self, image: Any) -> Any:
         if self.check is not None:
             self.check(image)
+        if self.prepare is not None:
+            image = self.prepare(image)
         return self.native(image)
 
     def explain(self) -> str:
