@@ -5,6 +5,8 @@ Nothing here imports torch or mxnet; a backend is imported when first asked for.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Any
 
 from augspec.compiled import Compiled, OpBuild
@@ -36,6 +38,12 @@ __all__ = [
 ]
 
 
+def _backends() -> ModuleType:
+    # augspec.backends lives in the repository's backends/ folder (package-dir),
+    # which static tools cannot follow; import it by name.
+    return importlib.import_module("augspec.backends")
+
+
 def _spec(spec: Any) -> Pipeline:
     if isinstance(spec, Pipeline):
         return spec
@@ -55,8 +63,7 @@ def compile(spec: Any, backend: str = "torchvision", fidelity: str = "native") -
     writes them. ``fidelity="spec"``: faithful substitutes where the native
     class departs from the spec beyond its tolerance (see :func:`explain`).
     """
-    from augspec import backends
-
+    backends = _backends()
     if fidelity not in ("native", "spec"):
         raise ValueError(f"Expected fidelity 'native' or 'spec'; received fidelity={fidelity!r}")
     return backends.load(backend).compile(_spec(spec), fidelity)
@@ -79,8 +86,7 @@ def replay(
     ``fidelity="native"`` uses the numerics of the framework's own classes;
     ``"spec"`` uses the faithful substitutes where ``compile(..., "spec")`` would.
     """
-    from augspec import backends
-
+    backends = _backends()
     if fidelity not in ("native", "spec"):
         raise ValueError(f"Expected fidelity 'native' or 'spec'; received fidelity={fidelity!r}")
     if backend == "reference":
@@ -95,8 +101,7 @@ def to_numpy(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return x
     mod = type(x).__module__.split(".")[0]
-    from augspec import backends
-
+    backends = _backends()
     if mod in ("torch", "PIL"):
         return backends.load("torchvision").to_numpy(x)
     if mod == "mxnet":

@@ -43,12 +43,21 @@ class SpecError(ValueError):
         super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
 
 
-def _loc_text(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
-    """Render a pydantic error location as ``ops[2] (random_resized_crop).scale``.
+_TYPE_LABELS = {"int", "float", "str", "bool", "list", "tuple", "dict"}
 
-    Pydantic puts the union tag into the location; we drop it and show the op
-    name (as the user wrote it) next to its position instead.
-    """
+
+def _is_branch_label(key: str, node: Any) -> bool:
+    """Pydantic puts union branch names (op tags, 'constrained-float', 'tuple[...]') into error
+    locations; they are not where the user wrote anything."""
+    from augspec.ops import OP_NAMES
+
+    if isinstance(node, dict) and key in node:
+        return False
+    return key in OP_NAMES or key in _TYPE_LABELS or any(c in key for c in "[]-")
+
+
+def _loc_text(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
+    """Render a pydantic error location as ``ops[2] (random_resized_crop).scale``."""
     parts: list[str] = []
     node = data
     for key in loc:
@@ -57,30 +66,16 @@ def _loc_text(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
             node = node[key] if isinstance(node, list) and key < len(node) else None
             if isinstance(node, dict) and "op" in node:
                 parts.append(f" ({node['op']})")
-            continue
-        if isinstance(node, dict) and key in node:
+        elif not _is_branch_label(key, node):
             parts.append(f".{key}")
-            node = node[key]
-        elif isinstance(node, dict):
-            # A union tag (op name) or a missing field.
-            if key not in _tags():
-                parts.append(f".{key}")
-                node = None
-        else:
-            parts.append(f".{key}")
+            node = node.get(key) if isinstance(node, dict) else None
     text = "".join(parts).lstrip(".")
     return (text or "<top level>"), node
 
 
-def _tags() -> set[str]:
-    from augspec.ops import OP_NAMES
-
-    return set(OP_NAMES) | {"int", "tuple[int,int]", "float", "tuple[float,float]"}
-
-
-def _received(node: Any, err: dict[str, Any]) -> str:
+def _received(node: Any, err: Any, loc: str) -> str:
     value = err.get("input", node)
-    field = str(err["loc"][-1]) if err.get("loc") else "value"
+    field = loc.rsplit(".", 1)[-1] if "." in loc else loc.split(" ")[0]
     if err["type"] == "unknown_op" and isinstance(value, dict):
         return f"op={value.get('op')!r}"
     if err["type"] == "missing":
@@ -98,9 +93,7 @@ def _unknown_field_message(field: str, loc: tuple[Any, ...], data: Any) -> str:
 
     node = data
     for key in loc[:-1]:
-        if isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        elif isinstance(node, dict) and key in node:
+        if isinstance(node, list) and isinstance(key, int) and key < len(node) or isinstance(node, dict) and key in node:
             node = node[key]
     model = MODEL_BY_NAME.get(canonical_op(node.get("op"))) if isinstance(node, dict) else None
     fields = [f for f in (model.model_fields if model else Pipeline.model_fields) if f != "op"]
@@ -110,17 +103,26 @@ def _unknown_field_message(field: str, loc: tuple[Any, ...], data: Any) -> str:
 
 
 def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
-    problems = []
+    """One problem per location: the errors of a union's branches are merged with 'or'."""
+    merged: dict[str, tuple[list[str], str]] = {}
     for e in err.errors():
         loc, node = _loc_text(tuple(e["loc"]), data)
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = _unknown_field_message(str(e["loc"][-1]), e["loc"], data)
-        if msg.startswith("Value error, "):
+        elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         elif msg.startswith("Input should be "):
             msg = "Expected " + msg[len("Input should be ") :]
-        problems.append(Problem(loc, msg, _received(node, e)))
+        messages, received = merged.setdefault(loc, ([], _received(node, e, loc)))
+        if msg not in messages:
+            messages.append(msg)
+    problems = []
+    for loc, (messages, received) in merged.items():
+        text = messages[0] + "".join(
+            " or " + (m[len("Expected ") :] if m.startswith("Expected ") else m) for m in messages[1:]
+        )
+        problems.append(Problem(loc, text, received))
     return problems
 
 
@@ -181,7 +183,17 @@ def load(path: str | Path) -> Pipeline:
 
 def to_data(spec: Pipeline) -> dict[str, Any]:
     """The plain (JSON-able) form of a pipeline; defaults kept so files are explicit."""
-    return spec.model_dump(mode="json", exclude_none=True)
+    return _op_first(spec.model_dump(mode="json", exclude_none=True))
+
+
+def _op_first(node: Any) -> Any:
+    """Put ``op`` first in every op mapping, so files read 'what, then how'."""
+    if isinstance(node, list):
+        return [_op_first(v) for v in node]
+    if isinstance(node, dict):
+        head = {"op": node["op"]} if "op" in node else {}
+        return head | {k: _op_first(v) for k, v in node.items() if k != "op"}
+    return node
 
 
 def dumps(spec: Pipeline, fmt: str = "yaml") -> str:

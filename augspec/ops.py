@@ -11,7 +11,7 @@ number is expected, and NaN/inf are refused everywhere.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -33,7 +33,7 @@ NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 
 # (height, width) or one int; what one int means is op-specific (documented
 # on each op).
-Size = Union[PosInt, tuple[PosInt, PosInt]]
+Size = PosInt | tuple[PosInt, PosInt]
 
 Interpolation = Literal["nearest", "bilinear", "bicubic"]
 
@@ -87,6 +87,9 @@ class OpBase(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, json_schema_extra=_op_schema_with_aliases
     )
+
+    if TYPE_CHECKING:  # each subclass declares its own Literal tag
+        op: str
 
     @field_validator("op", mode="before", check_fields=False)
     @classmethod
@@ -217,7 +220,7 @@ class RandomCrop(OpBase):
         return True
 
 
-FactorRange = Union[NonNeg, tuple[NonNeg, NonNeg]]
+FactorRange = NonNeg | tuple[NonNeg, NonNeg]
 
 
 def _factor_range(name: str, v: float | tuple[float, float]) -> tuple[float, float]:
@@ -267,12 +270,9 @@ class Saturation(_FactorOp):
     op: Literal["saturation"] = "saturation"
 
 
-HueRange = Union[
-    Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=0.5)],
-    tuple[
-        Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-0.5, le=0.5)],
-        Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-0.5, le=0.5)],
-    ],
+_HueBound = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-0.5, le=0.5)]
+HueRange = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=0.5)] | tuple[
+    _HueBound, _HueBound
 ]
 
 
@@ -444,10 +444,7 @@ MODEL_BY_NAME: dict[str, type[OpBase]] = dict(zip(OP_NAMES, OP_MODELS, strict=Tr
 
 def _op_tag(value: Any) -> str | None:
     """The discriminator: read ``op`` from a dict or a model, mapping aliases."""
-    if isinstance(value, dict):
-        tag = canonical_op(value.get("op"))
-    else:
-        tag = getattr(value, "op", None)
+    tag = canonical_op(value.get("op")) if isinstance(value, dict) else getattr(value, "op", None)
     return tag if tag in MODEL_BY_NAME else None
 
 
@@ -456,14 +453,18 @@ def _known_ops_text() -> str:
     return f"{', '.join(OP_NAMES)} (aliases: {aliases})"
 
 
-AnyOp = Annotated[
-    Union[tuple(Annotated[m, Tag(n)] for n, m in MODEL_BY_NAME.items())],  # type: ignore[valid-type]
-    Discriminator(
-        _op_tag,
-        custom_error_type="unknown_op",
-        custom_error_message=f"Unknown op. Expected one of: {_known_ops_text()}",
-    ),
-]
+if TYPE_CHECKING:
+    AnyOp = OpBase
+else:
+    # The union is built from OP_MODELS so that no op can be left out of it.
+    AnyOp = Annotated[
+        Union[tuple(Annotated[m, Tag(n)] for n, m in MODEL_BY_NAME.items())],  # noqa: UP007
+        Discriminator(
+            _op_tag,
+            custom_error_type="unknown_op",
+            custom_error_message=f"Unknown op. Expected one of: {_known_ops_text()}",
+        ),
+    ]
 
 RandomApply.model_rebuild()
 Compose.model_rebuild()

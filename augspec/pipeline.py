@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -22,7 +22,7 @@ from augspec.ops import (
     ToTensor,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Final = 1
 
 # Largest image side any op may produce or accept: refusing absurd sizes up
 # front beats an out-of-memory kill half-way through a batch.

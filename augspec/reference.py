@@ -174,7 +174,7 @@ def lighting_offset(alpha: list[float]) -> np.ndarray:
 # ---- kernels ----------------------------------------------------------------
 
 
-def _register(name: str):  # type: ignore[no-untyped-def]
+def _register(name: str) -> Any:
     return register_kernel(name, BACKEND)
 
 
@@ -196,7 +196,7 @@ def _rrc(op: RandomResizedCrop, p: Params, x: np.ndarray) -> np.ndarray:
 
 @_register("resize")
 def _resize(op: Resize, p: Params, x: np.ndarray) -> np.ndarray:
-    hw = op.size if isinstance(op.size, tuple) else resize_shorter_hw(x.shape[:2], op.size)
+    hw = op.size if isinstance(op.size, tuple) else resize_shorter_hw((x.shape[0], x.shape[1]), op.size)
     return resize(x, hw, op.interpolation)
 
 
@@ -208,7 +208,7 @@ def center_box(hw: tuple[int, int], crop: tuple[int, int]) -> tuple[int, int]:
 @_register("center_crop")
 def _center_crop(op: CenterCrop, p: Params, x: np.ndarray) -> np.ndarray:
     ch, cw = op.hw
-    top, left = center_box(x.shape[:2], (ch, cw))
+    top, left = center_box((x.shape[0], x.shape[1]), (ch, cw))
     return x[top : top + ch, left : left + cw].copy()
 
 
@@ -221,7 +221,7 @@ def _random_crop(op: RandomCrop, p: Params, x: np.ndarray) -> np.ndarray:
     return x[p["top"] : p["top"] + ch, p["left"] : p["left"] + cw].copy()
 
 
-def _factor_kernel(name: str):  # type: ignore[no-untyped-def]
+def _factor_kernel(name: str) -> Any:
     def kernel(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
         return COLOR_ADJUST[name](x, p["factor"])
 
