@@ -6,7 +6,8 @@ key lists what is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 Kernel = Callable[..., Any]
@@ -42,3 +43,15 @@ def get_kernel(op: str, backend: str) -> Kernel:
 
 def kernels(backend: str | None = None) -> list[tuple[str, str]]:
     return sorted(k for k in _KERNELS if backend is None or k[1] == backend)
+
+
+@contextmanager
+def override_kernel(op: str, backend: str, fn: Kernel) -> Iterator[Kernel]:
+    """Temporarily replace the kernel of (op, backend); yields the original. For tests."""
+    key = (op, backend)
+    original = get_kernel(op, backend)
+    _KERNELS[key] = fn
+    try:
+        yield original
+    finally:
+        _KERNELS[key] = original

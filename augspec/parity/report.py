@@ -1,0 +1,155 @@
+"""report.json (every measured number) and report.md (the same numbers, for reading).
+
+Nothing here computes or types a number: the markdown is rendered from the
+dict that is also written as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+VERDICT_MARK = {"bit-exact": "bit-exact", "within tolerance": "within tolerance", "different": "**different**",
+                "not measured": "not measured"}
+
+
+def _n(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    return str(x)
+
+
+def cell(entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return "-"
+    if entry.get("verdict") == "not measured":
+        return "not measured" + (f" ({entry['error']})" if entry.get("error") else "")
+    mark = VERDICT_MARK[entry["verdict"]]
+    if entry["verdict"] == "bit-exact":
+        return mark
+    return f"{mark} ({_n(entry['max'])} / {_n(entry['mean'])})"
+
+
+def sampling_cell(sampling: dict[str, Any]) -> str:
+    if not sampling:
+        return "not random"
+    parts = []
+    for backend, tests in sampling.items():
+        if isinstance(tests, dict):
+            parts.append(f"{backend}: error")
+            continue
+        if not tests:
+            continue
+        worst = min(tests, key=lambda t: t["p_value"])
+        mark = worst["verdict"] if worst["verdict"] == "consistent" else "**different**"
+        parts.append(f"{backend}: {mark} (min p={worst['p_value']:.2g})")
+    return "; ".join(parts) or "not random"
+
+
+def columns(report: dict[str, Any]) -> list[str]:
+    names = list(report["backends"])
+    cols = [f"{n}/{f}" for n in names for f in ("native", "spec")]
+    if len(names) >= 2:
+        cols += [f"{names[0]}/{f} vs {names[1]}/{f}" for f in ("native", "spec")]
+    return cols
+
+
+def verdict_table(report: dict[str, Any]) -> list[str]:
+    cols = columns(report)
+    head = ["op", *[c.replace("/", " ") for c in cols], "native sampling"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for u in report["units"]:
+        row = [f"[`{u['label']}`](#{u['anchor']})", *[cell(u["replay"].get(c)) for c in cols], sampling_cell(u["sampling"])]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _explanations(entry: dict[str, Any]) -> list[str]:
+    out = []
+    for line in entry.get("explanation", []):
+        if line["kind"] == "source":
+            out.append(f"  - source: {line['text']} (`{line['source']}`)")
+        else:
+            out.append(f"  - measured: {line['text']}")
+    return out
+
+
+def unit_section(u: dict[str, Any], img_prefix: str) -> list[str]:
+    lines = [f"### {u['label']}", "", f'<a id="{u["anchor"]}"></a>', "",
+             f"In: {', '.join(u['sources'])}. Input: {u['input']} ({u['input_hw'][0]}x{u['input_hw'][1]}). "
+             f"Replayed on {u['n_cases']} cases "
+             f"({u['n_sampled']} sampled params, {u['n_cases'] - u['n_sampled']} edge cases: "
+             f"{', '.join(u['edge_labels']) or 'none'}).", ""]
+    if u.get("sheet"):
+        lines += [f"![{u['label']}]({img_prefix}{u['sheet']})", "", f"Sheet: {u['sheet_caption']}", ""]
+    lines += ["| compared | verdict | max | mean | p99 | tolerance (max, mean) | worst case |", "|---|---|---|---|---|---|---|"]
+    for key, e in u["replay"].items():
+        if "max" not in e:
+            lines.append(f"| {key} | not measured: {e.get('error', '')} | | | | | |")
+            continue
+        tol = "-" if e["tolerance"] is None else f"{_n(e['tolerance'][0])}, {_n(e['tolerance'][1])}"
+        label = key if " vs " in key else f"{key} vs reference"
+        lines.append(f"| {label} | {VERDICT_MARK[e['verdict']]} | {_n(e['max'])} | {_n(e['mean'])} | "
+                     f"{_n(e['p99'])} | {tol} | {e['worst_case'] or '-'} |")
+    lines.append("")
+    for key, e in u["replay"].items():
+        ex = _explanations(e)
+        if ex:
+            lines += [f"- {key}:", *ex]
+    if any(_explanations(e) for e in u["replay"].values()):
+        lines.append("")
+    lines += _sampling_section(u["sampling"])
+    return lines
+
+
+def _sampling_section(sampling: dict[str, Any]) -> list[str]:
+    if not sampling:
+        return []
+    lines = ["Native sampling (the framework's own class, recovered; compared with `augspec.sample`):", "",
+             "| backend | quantity | test | n native / spec | native mean | spec mean | statistic | p-value | result | how |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for backend, tests in sampling.items():
+        if isinstance(tests, dict):
+            lines.append(f"| {backend} | error: {tests.get('error', '')} | | | | | | | | |")
+            continue
+        for t in tests:
+            lines.append(f"| {backend} | {t['quantity']} | {t['test']} | {t['n']} / {t.get('n_spec', '-')} | {_n(t['native_mean'])} | "
+                         f"{_n(t['spec_mean'])} | {t['statistic_name']} {_n(t['statistic'])} | {t['p_value']:.3g} | "
+                         f"{t['verdict']} | {t['how']} |")
+    return [*lines, ""]
+
+
+def render_markdown(report: dict[str, Any], img_prefix: str = "") -> str:
+    s = report["settings"]
+    backends = ", ".join(f"{k} ({v})" for k, v in report["backends"].items()) or "none"
+    lines = [
+        "# augspec parity report", "",
+        f"Generated by `{report['command']}`. Every number below was measured by that run and is in "
+        f"`{s['json_name']}`; none is typed by hand.", "",
+        f"Image: {report['image']['source']} ({report['image']['height']}x{report['image']['width']}). "
+        f"Seed {s['seed']}; {s['replays']} sampled params per random op plus its edge cases; "
+        f"{s['samples']} native draws per random op. Backends: {backends}."
+        + (f" Not measured: {', '.join(f'{k} ({v})' for k, v in report['missing_backends'].items())}."
+           if report["missing_backends"] else ""), "",
+        "## Verdicts", "",
+        "Differences are absolute, in 0-255 units of the input image (tensors x255, normalised tensors "
+        "x255*std), as max / mean over every pixel of every case. Verdict: bit-exact if max = 0; within "
+        "tolerance if max and mean are within the backend's stated `TOLERANCES`; different otherwise. "
+        "The torchvision-vs-Gluon columns use the sum of the two tolerances. Native sampling: KS or "
+        f"binomial test, different if p < {s['alpha']}.", "",
+        *verdict_table(report), "",
+        "## Per op", "",
+    ]
+    for u in report["units"]:
+        lines += unit_section(u, img_prefix)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write(report: dict[str, Any], md_path: str, json_path: str, img_prefix: str = "") -> None:
+    with open(json_path, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1, sort_keys=False)
+        f.write("\n")
+    with open(md_path, "w", encoding="utf-8") as f:
+        f.write(render_markdown(report, img_prefix))

@@ -1,0 +1,335 @@
+"""The MXNet Gluon backend: augspec specs as ``mxnet.gluon.data.vision.transforms``.
+
+Input: ``mx.nd.NDArray`` HWC uint8 (what ``mx.image.imread`` gives); numpy
+arrays and PIL images are converted (``Compiled.prepare``). Output: NDArray.
+
+Per op (native class and translation; status in fidelity "spec"; measured
+reason, numbers from ``benchmarks/measure_gluon.py`` vs the reference, 0-255):
+
+- horizontal_flip / vertical_flip: ``RandomFlipLeftRight()`` / ``RandomFlipTopBottom()``
+  when p == 0.5 (fixed in gluon: ``std::bernoulli_distribution()``); any other p
+  is the ported ``RandomFlipLeftRightP`` / ``RandomFlipTopBottomP`` (same mxnet kernel).
+  Substituted: mxnet's flip kernel (``FlipImpl``, shared by the classes and
+  ``mx.nd.image.flip_*``) swaps pairs into a fresh output and never writes
+  the middle column (odd width) / row (odd height): zeros or stale memory
+  there (max 255 on odd edge images; exact on even sizes). compile cannot
+  know the image size, so "spec" substitutes ``mx.nd.flip`` for every size.
+- random_resized_crop: ``RandomResizedCrop((w, h), scale, ratio, interpolation=code)``;
+  codes are OpenCV's (measured: 0 nearest, 1 bilinear, 2 bicubic, 3 area).
+  Substituted: OpenCV resize has no antialiasing when shrinking (photo, size
+  224: max 83, mean 2.2), its nearest samples ``floor(i*in/out)`` and its
+  cubic uses a=-0.75. Gluon's sampler (``mx.image.random_size_crop``, Python
+  ``random``) has no ``w > 0`` check (on a 1x1 image ~25% of calls fail inside
+  OpenCV: left as is in "native") and falls back to a centre crop of ``size``
+  without resizing, not torchvision's clamped box.
+- resize: ``Resize((w, h))``; an int size -> ``Resize(size, keep_ratio=True)``
+  (shorter side; the long side is truncated, ``int(data_h * size / data_w)``,
+  as torchvision's ``int()``: same sizes). Substituted: OpenCV resize (photo
+  -> 224: max 88, mean 3.3; upscaling to 900x800: max 1, mean 0.12).
+- center_crop: ``CenterCrop((w, h))``. Substituted: gluon truncates the offset
+  ``int((W - w) / 2)``, torchvision/spec round it: a one-pixel shift when
+  ``(W - w) / 2`` ends in .5 and rounds up (photo, 97x61: max 102, mean 12.6;
+  224: exact).
+- random_crop: no gluon class; ported ``RandomCrop`` Block (pad + slice, exact).
+- brightness / contrast: ``RandomBrightness(b)`` / ``RandomContrast(c)`` (range
+  ``[max(0, 1-b), 1+b]`` as the spec); other ranges -> ported ``*Range`` Blocks
+  on mxnet's kernel. Substituted: mxnet's ``saturate_cast`` truncates instead
+  of rounding (max 1, mean ~0.5, always towards 0).
+- saturation: ``RandomSaturation(s)``. Substituted: mxnet's kernel assigns
+  ``gray = B * 0.114`` instead of summing the three channels (photo, 0.5:
+  max 100, mean 12.7; max 193 over the edge cases).
+- hue: ``RandomHue(h)`` (draws ``1 + U(-h, h)`` turns: the same angle).
+  Substituted: HLS rotation with truncation (max 1, mean ~0.35).
+- color_jitter: ``RandomColorJitter(b, c, s, h)`` when every range is
+  ``1 +- x`` with x <= 1 (gluon draws ``1 + U(-b, b)`` with no clamp at 0)
+  and hue is symmetric; else the ported ``RandomColorJitterRange``.
+  Substituted: the saturation bug and truncation above.
+- lighting: ``RandomLighting(alphastd)``. Substituted: truncation (max 1).
+- to_tensor: ``ToTensor()``; normalize: ``Normalize(mean, std)``. Native (exact).
+- random_apply: ``RandomApply(Compose(ops), p)`` (applies when ``random.random() <= p``);
+  compose: ``Compose(ops)``. Native.
+
+RNGs (measured by seeding one at a time): the C++ image ops
+(flips, colour, lighting) and augspec's ported/faithful Blocks draw from
+mxnet's RNG; ``RandomResizedCrop`` and ``RandomApply`` from Python's
+``random``. numpy's global RNG is not used. :func:`seed` seeds both.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+from augspec.backends.gluon_blocks import FAITHFUL, PORTED, block_for
+from augspec.backends.gluon_kernels import INTERP_CODES, NDArray, apply_ops
+from augspec.backends.gluon_mx import mx, transforms
+
+from augspec.compiled import Compiled, OpBuild, Status
+from augspec.images import check_hwc_uint8, to_numpy_image
+from augspec.ops import (
+    Brightness,
+    CenterCrop,
+    ColorJitter,
+    Compose,
+    Contrast,
+    Hue,
+    Lighting,
+    Normalize,
+    OpBase,
+    RandomApply,
+    RandomResizedCrop,
+    Resize,
+    Saturation,
+)
+from augspec.pipeline import Pipeline, trace_hw
+from augspec.sampling import Params, check_params
+
+NAME = "gluon"
+
+# (max_abs, mean_abs) vs the reference, 0-255 units (tensors compared after
+# *255), over the photo, edge cases and 8 seeds (benchmarks/measure_gluon.py),
+# rounded up a little.
+# Tensor ops get 1e-3 / 1e-4 where 0 was measured (float32 rounding room).
+TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {
+    "native": {
+        # Unwritten middle column/row on odd sizes (stale memory): any value there.
+        "horizontal_flip": (255.0, 0.5),
+        "vertical_flip": (255.0, 0.5),
+        # OpenCV resize: no antialiasing when shrinking, nearest at floor(i*in/out),
+        # cubic a=-0.75 (and a 1x1 box upscaled differs nowhere, a 224 crop a lot).
+        "random_resized_crop": (255.0, 2.0),
+        "resize": (255.0, 1.0),
+        # Offset int((W-w)/2) vs round((W-w)/2): whole-image one-pixel shifts.
+        "center_crop": (255.0, 16.0),
+        "random_crop": (0.0, 0.0),
+        # saturate_cast truncates: every value may be 1 lower than the spec's rounding.
+        "brightness": (1.0, 0.5),
+        "contrast": (1.0, 0.5),
+        # Grey level 0.114*B only (the loop assigns instead of summing).
+        "saturation": (200.0, 25.0),
+        # HLS rotation in float32, truncated.
+        "hue": (1.0, 0.4),
+        # The saturation bug and truncation, composed in random order.
+        "color_jitter": (100.0, 8.0),
+        "lighting": (1.0, 0.5),
+        "to_tensor": (1e-3, 1e-4),
+        "normalize": (1e-3, 1e-4),
+    },
+    "spec": {
+        "horizontal_flip": (0.0, 0.0),
+        "vertical_flip": (0.0, 0.0),
+        # float64 dot products in another order than the reference's einsum:
+        # a value at exactly .5 may round the other way (measured: max 1, mean < 1e-4).
+        "random_resized_crop": (1.0, 0.001),
+        "resize": (1.0, 0.001),
+        "center_crop": (0.0, 0.0),
+        "random_crop": (0.0, 0.0),
+        # Measured 0; one rounding tie of room, as for resize.
+        "brightness": (1.0, 0.001),
+        "contrast": (1.0, 0.001),
+        "saturation": (1.0, 0.001),
+        "hue": (1.0, 0.001),
+        "color_jitter": (1.0, 0.001),
+        "lighting": (1.0, 0.001),
+        "to_tensor": (1e-3, 1e-4),
+        "normalize": (1e-3, 1e-4),
+    },
+}
+
+SUBSTITUTE_WHY = {
+    "horizontal_flip": "mxnet's flip leaves the middle column unwritten on odd widths",
+    "vertical_flip": "mxnet's flip leaves the middle row unwritten on odd heights",
+    "random_resized_crop": "OpenCV resize: no antialiasing when shrinking, other nearest/cubic",
+    "resize": "OpenCV resize: no antialiasing when shrinking, other nearest/cubic",
+    "center_crop": "offset truncated int((W-w)/2), spec rounds it: 1 px shift",
+    "brightness": "mxnet truncates instead of rounding (max 1, biased down)",
+    "contrast": "mxnet truncates instead of rounding (max 1, biased down)",
+    "saturation": "mxnet's grey level is 0.114*B only (assignment bug): max 100 on the photo",
+    "hue": "HLS rotation truncated instead of rounded (max 1)",
+    "color_jitter": "saturation grey-level bug and truncation, as the single ops",
+    "lighting": "mxnet truncates instead of rounding (max 1, biased down)",
+}
+
+
+# ---- input -----------------------------------------------------------------------
+
+
+def image_hw(image: Any, where: str = "image") -> tuple[int, int]:
+    """Check an input image (same errors as every backend); return its (height, width)."""
+    if isinstance(image, mx.nd.NDArray):
+        return check_hwc_uint8(tuple(image.shape), np.dtype(image.dtype).name, where)
+    if not isinstance(image, np.ndarray) and not hasattr(image, "getbands"):
+        raise ValueError(
+            f"{where}: Expected an mx NDArray, numpy array or PIL image; "
+            f"received {type(image).__name__}"
+        )
+    h, w = to_numpy_image(image, where).shape[:2]
+    return int(h), int(w)
+
+
+def prepare(image: Any) -> NDArray:
+    """numpy / PIL -> mx NDArray HWC uint8 (what the gluon transforms take)."""
+    if isinstance(image, mx.nd.NDArray):
+        return image
+    return mx.nd.array(np.ascontiguousarray(to_numpy_image(image)), dtype="uint8")
+
+
+def _checker(spec: Pipeline) -> Any:
+    def check(image: Any) -> None:
+        trace_hw(spec, image_hw(image))
+
+    return check
+
+
+# ---- compile ---------------------------------------------------------------------
+
+
+def _symmetric_amount(rng: tuple[float, float], clamped: bool) -> float | None:
+    """b such that ``rng`` is (max(0, 1-b), 1+b) (or (1-b, 1+b) with b <= 1); None if none."""
+    b = rng[1] - 1.0
+    lo = max(0.0, 1.0 - b) if clamped else 1.0 - b
+    if b < 0 or abs(lo - rng[0]) > 1e-12 or (not clamped and b > 1):
+        return None
+    return b
+
+
+def _native_factor(op: OpBase) -> Any:
+    """The gluon class for a brightness/contrast/saturation/hue op, or None if not expressible."""
+    if isinstance(op, Hue):
+        lo, hi = op.range
+        return transforms.RandomHue(hi) if lo == -hi else None
+    cls = {
+        "brightness": transforms.RandomBrightness,
+        "contrast": transforms.RandomContrast,
+        "saturation": transforms.RandomSaturation,
+    }[op.op]
+    amount = _symmetric_amount(op.range, clamped=True)  # type: ignore[attr-defined]
+    return None if amount is None else cls(amount)
+
+
+def _native_jitter(op: ColorJitter) -> Any:
+    args: dict[str, float] = {}
+    for name, rng in op.ranges().items():
+        if rng is None:
+            args[name] = 0.0
+        elif name == "hue":
+            if rng[0] != -rng[1]:
+                return None
+            args[name] = rng[1]
+        else:
+            amount = _symmetric_amount(rng, clamped=False)
+            if amount is None:
+                return None
+            args[name] = amount
+    return transforms.RandomColorJitter(**args)
+
+
+def _native_block(op: OpBase) -> Any:
+    """The gluon class a user would write for ``op``, or None where gluon has none."""
+    if op.op == "horizontal_flip":
+        return transforms.RandomFlipLeftRight() if op.p == 0.5 else None  # type: ignore[attr-defined]
+    if op.op == "vertical_flip":
+        return transforms.RandomFlipTopBottom() if op.p == 0.5 else None  # type: ignore[attr-defined]
+    if isinstance(op, RandomResizedCrop):
+        h, w = op.hw
+        return transforms.RandomResizedCrop(
+            (w, h), scale=op.scale, ratio=op.ratio, interpolation=INTERP_CODES[op.interpolation]
+        )
+    if isinstance(op, Resize):
+        code = INTERP_CODES[op.interpolation]
+        if isinstance(op.size, tuple):
+            return transforms.Resize((op.size[1], op.size[0]), interpolation=code)
+        return transforms.Resize(op.size, keep_ratio=True, interpolation=code)
+    if isinstance(op, CenterCrop):
+        h, w = op.hw
+        return transforms.CenterCrop((w, h))
+    if isinstance(op, (Brightness, Contrast, Saturation, Hue)):
+        return _native_factor(op)
+    if isinstance(op, ColorJitter):
+        return _native_jitter(op)
+    if isinstance(op, Lighting):
+        return transforms.RandomLighting(op.alphastd)
+    if op.op == "to_tensor":
+        return transforms.ToTensor()
+    if isinstance(op, Normalize):
+        return transforms.Normalize(mean=tuple(op.mean), std=tuple(op.std))
+    return None  # random_crop
+
+
+def _build_op(op: OpBase, fidelity: str, position: str, builds: list[OpBuild]) -> Any:
+    if isinstance(op, (Compose, RandomApply)):
+        entry = len(builds)
+        builds.append(OpBuild(position, op.op, "native", ""))  # completed below
+        inner = _build_ops(op.ops, fidelity, f"{position}.ops", builds)
+        if isinstance(op, RandomApply):
+            block, cls = transforms.RandomApply(inner, op.p), "RandomApply(Compose)"
+        else:
+            block, cls = inner, "Compose"
+        builds[entry] = OpBuild(position, op.op, "native", cls)
+        return block
+    status: Status
+    if fidelity == "spec" and op.op in FAITHFUL:
+        block, status, why = block_for(FAITHFUL, op), "substituted", SUBSTITUTE_WHY[op.op]
+    else:
+        block, status, why = _native_block(op), "native", ""
+        if block is None:
+            block, status = block_for(PORTED, op), "ported"
+            why = "no gluon class for this op" if op.op == "random_crop" else (
+                "gluon's class cannot express these arguments"
+            )
+    builds.append(OpBuild(position, op.op, status, type(block).__name__, why))
+    return block
+
+
+def _build_ops(ops: list[OpBase], fidelity: str, path: str, builds: list[OpBuild]) -> Any:
+    blocks = [_build_op(op, fidelity, f"{path}[{i}]", builds) for i, op in enumerate(ops)]
+    return transforms.Compose(blocks)
+
+
+def _check_fidelity(fidelity: str) -> None:
+    if fidelity not in ("native", "spec"):
+        raise ValueError(f"Expected fidelity 'native' or 'spec'; received fidelity={fidelity!r}")
+
+
+def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
+    """A ``transforms.Compose`` of gluon classes (and ported / faithful Blocks)."""
+    _check_fidelity(fidelity)
+    builds: list[OpBuild] = []
+    native = _build_ops(spec.ops, fidelity, "ops", builds)
+    return Compiled(NAME, fidelity, native, builds, check=_checker(spec), prepare=prepare)
+
+
+# ---- replay, conversion, seeding ---------------------------------------------------
+
+
+def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native") -> NDArray:
+    """Apply sampled params with mxnet's functional ops ("spec": the faithful substitutes)."""
+    _check_fidelity(fidelity)
+    hw = image_hw(image)
+    plist = check_params(spec, params)
+    if list(hw) != list(params.get("image_size", hw)):
+        raise ValueError(
+            f"image: Expected the size the params were sampled for, {params['image_size']}; "
+            f"received {list(hw)}"
+        )
+    trace_hw(spec, hw)
+    return apply_ops(spec.ops, plist, prepare(image), fidelity)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """numpy HWC uint8 for images, CHW float32 for tensors."""
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, mx.nd.NDArray):
+        out = x.asnumpy()
+        if out.dtype not in (np.uint8, np.float32):
+            raise ValueError(f"Expected a uint8 image or float32 tensor; received dtype {out.dtype}")
+        return out
+    raise ValueError(f"Expected an mx NDArray or numpy array; received {type(x).__name__}")
+
+
+def seed(n: int) -> None:
+    """Seed every RNG the gluon classes draw from: mxnet's and Python's ``random``."""
+    random.seed(n)
+    mx.random.seed(n)

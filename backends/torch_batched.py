@@ -1,0 +1,506 @@
+"""Batched compile target for torch: one spec applied to a whole uint8 NCHW batch at once.
+
+``compile_batched(spec, device)`` returns a :class:`BatchedPipeline`. Calling it with a
+batch (torch or numpy uint8, shape (N, 3, H, W)) and either a list of ``augspec.sample``
+dicts or ``(seed, epoch, indices)`` applies the spec with per-sample params in a few
+batched torch ops, on CPU or GPU:
+
+- flips: ``torch.where`` on a per-sample mask;
+- brightness/contrast/saturation: per-sample factors broadcast over (C, H, W);
+- hue: float HSV maths (the reference's hexcone model, written as ``v - delta * clamp(...)``);
+- color_jitter: for each of the four positions, each component on the samples whose
+  drawn order puts it there;
+- random_resized_crop / resize: the reference's separable resampling weights
+  (:func:`augspec.reference.resample_matrix`, rebuilt vectorised per sample) as K-tap bands
+  gathered from the un-cropped batch: O(K) work per output pixel, no dense matrices;
+- random_crop: zero/fill padding, then one gather of per-sample windows;
+- lighting: a per-sample RGB offset; to_tensor and normalize: float maths.
+
+Sampling from ``(seed, epoch, indices)`` is vectorised too (``batch_sampling``): identical
+params to ``augspec.sample``, without one Python generator per image.
+
+Numerics: images stay integer-valued between ops (round half up and clip to [0, 255]
+after every op, as the reference does) but the arithmetic is float32, not the reference's
+float64, so a value that lands within float32 error of a .5 boundary may round the other
+way: at most 1 (0-255 units) per op on a small fraction of pixels. :data:`TOLERANCES`
+states the bound per op; tests/test_batched.py checks them against
+``augspec.reference.replay`` image by image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from augspec.ops import (
+    COLOR_COMPONENTS,
+    LIGHTING_EIGVAL,
+    LIGHTING_EIGVEC,
+    CenterCrop,
+    Compose,
+    OpBase,
+    RandomApply,
+    RandomCrop,
+    RandomResizedCrop,
+    Resize,
+    ToTensor,
+)
+from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
+from augspec.reference import center_box
+from augspec.sampling import Params
+
+from .batch_resample import band_weights
+from .batch_sampling import ArrayParams, sample_batch, stack_params
+
+# Max abs difference to ``augspec.reference.replay`` per op, 0-255 units (tensors x 255),
+# and the bound on the fraction of values that may differ at all.
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "horizontal_flip": (0.0, 0.0),
+    "vertical_flip": (0.0, 0.0),
+    "center_crop": (0.0, 0.0),
+    "random_crop": (0.0, 0.0),
+    "to_tensor": (0.0, 0.0),
+    "normalize": (1e-3, 1.0),  # float32 (x - mean) / std, same formula: ulps only
+    "brightness": (1.0, 0.01),
+    "contrast": (1.0, 0.01),
+    "saturation": (1.0, 0.01),
+    "hue": (1.0, 0.02),
+    "color_jitter": (1.0, 0.03),
+    "lighting": (1.0, 0.01),
+    "random_resized_crop": (1.0, 0.01),
+    "resize": (1.0, 0.01),
+}
+
+PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
+
+Kernel = Callable[[Any, ArrayParams, "Batch"], "Batch"]  # op model, array params, batch
+_KERNELS: dict[str, Kernel] = {}
+
+
+class Batch:
+    """The batch between ops: a tensor and whether it is still an image (0-255 values)."""
+
+    def __init__(self, x: torch.Tensor, is_image: bool = True, dtype: torch.dtype = torch.float32) -> None:
+        self.x = x
+        self.is_image = is_image
+        self.dtype = dtype  # the arithmetic precision (float32, or float64 to match the reference bit for bit)
+
+    def as_float(self) -> torch.Tensor:
+        return self.x if self.x.dtype == self.dtype else self.x.to(self.dtype)
+
+    def new(self, x: torch.Tensor, is_image: bool | None = None) -> Batch:
+        return Batch(x, self.is_image if is_image is None else is_image, self.dtype)
+
+
+def _kernel(*names: str) -> Callable[[Kernel], Kernel]:
+    def register(fn: Kernel) -> Kernel:
+        for name in names:
+            _KERNELS[name] = fn
+        return fn
+
+    return register
+
+
+def round_clip(x: torch.Tensor) -> torch.Tensor:
+    """The reference's one rounding rule, in place: floor(x + 0.5) clipped to [0, 255]."""
+    return x.add_(0.5).floor_().clamp_(0.0, 255.0)
+
+
+def _column(values: Any, x: torch.Tensor) -> torch.Tensor:
+    """Per-sample values as an (N, 1, 1, 1) tensor on the batch's device and dtype."""
+    return torch.as_tensor(np.asarray(values), dtype=x.dtype, device=x.device).view(-1, 1, 1, 1)
+
+
+# ---- geometry -------------------------------------------------------------------
+
+
+def _flip(dim: int) -> Kernel:
+    def kernel(op: OpBase, p: ArrayParams, b: Batch) -> Batch:
+        apply = np.asarray(p["apply"], bool)
+        if not apply.any():
+            return b
+        if apply.all():
+            return b.new(b.x.flip(dim))
+        # Copy, then overwrite the flipped samples: several times faster than torch.where
+        # with a broadcast (N, 1, 1, 1) mask on CPU.
+        rows = torch.as_tensor(np.flatnonzero(apply), device=b.x.device)
+        out = b.x.clone(memory_format=torch.contiguous_format)
+        return b.new(out.index_copy_(0, rows, b.x.index_select(0, rows).flip(dim)))
+
+    return kernel
+
+
+_kernel("horizontal_flip")(_flip(3))
+_kernel("vertical_flip")(_flip(2))
+
+
+# Inputs up to this many pixels resample with dense per-sample matrices (one bmm per axis,
+# cheap at CIFAR sizes); larger ones copy the K taps' rows with index_select (O(K) work).
+DENSE_MAX_PIXELS = 96 * 96
+
+
+def _dense(idx: np.ndarray, w: np.ndarray, in_size: int) -> np.ndarray:
+    """The (N, out, in) matrices that a K-tap band stands for."""
+    n, out, _ = idx.shape
+    m = np.zeros((n, out, in_size))
+    rows = np.arange(n)[:, None, None], np.arange(out)[None, :, None]
+    np.add.at(m, (*rows, idx), w)
+    return m
+
+
+def _taps_along_rows(x: torch.Tensor, idx: np.ndarray, w: np.ndarray) -> torch.Tensor:
+    """x (N, H, D) -> (N, out, D): out[n, i] = sum_k w[n, i, k] * x[n, idx[n, i, k]]."""
+    n, h, d = x.shape
+    _, out, k = idx.shape
+    dev, dt = x.device, x.dtype
+    if h * max(d, 1) <= DENSE_MAX_PIXELS * 3 or h <= 2 * k:
+        return torch.bmm(torch.as_tensor(_dense(idx, w, h), device=dev, dtype=dt), x)
+    flat = torch.as_tensor(idx + (np.arange(n) * h)[:, None, None], device=dev).reshape(-1)
+    rows = x.reshape(n * h, d).index_select(0, flat).view(n * out, k, d)
+    weights = torch.as_tensor(w, device=dev, dtype=dt).view(n * out, 1, k)
+    return torch.bmm(weights, rows).view(n, out, d)
+
+
+def resample(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> torch.Tensor:
+    """Resize box ``(top, left, height, width)`` of each sample to ``out_hw``: rows, then columns."""
+    n, c, h, w = x.shape
+    oh, ow = out_hw
+    rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, interpolation)
+    cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, interpolation)
+    tmp = _taps_along_rows(x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w)  # (N, oh, W*C)
+    tmp = tmp.view(n, oh, w, c).transpose(1, 2).reshape(n, w, oh * c)
+    out = _taps_along_rows(tmp, cols_idx, cols_w)  # (N, ow, oh*C)
+    return round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous())
+
+
+@_kernel("random_resized_crop")
+def _rrc(op: RandomResizedCrop, p: ArrayParams, b: Batch) -> Batch:
+    boxes = np.stack([p["top"], p["left"], p["height"], p["width"]], 1).astype(np.int64)
+    return b.new(resample(b.as_float(), boxes, op.hw, op.interpolation))
+
+
+@_kernel("resize")
+def _resize(op: Resize, p: ArrayParams, b: Batch) -> Batch:
+    n, _, h, w = b.x.shape
+    hw = op.size if isinstance(op.size, tuple) else resize_shorter_hw((h, w), op.size)
+    if (h, w) == tuple(hw):
+        return b
+    boxes = np.tile(np.array([0, 0, h, w], np.int64), (n, 1))
+    return b.new(resample(b.as_float(), boxes, hw, op.interpolation))
+
+
+@_kernel("center_crop")
+def _center_crop(op: CenterCrop, p: ArrayParams, b: Batch) -> Batch:
+    ch, cw = op.hw
+    top, left = center_box((b.x.shape[2], b.x.shape[3]), (ch, cw))
+    return b.new(b.x[:, :, top : top + ch, left : left + cw])
+
+
+@_kernel("random_crop")
+def _random_crop(op: RandomCrop, p: ArrayParams, b: Batch) -> Batch:
+    x = b.x
+    if op.padding:
+        pad = op.padding
+        x = F.pad(x.float(), (pad, pad, pad, pad), value=float(op.fill)).to(x.dtype)
+    n, c = x.shape[:2]
+    ch, cw = op.hw
+    dev = x.device
+    rows = torch.as_tensor(np.asarray(p["top"]), device=dev).view(n, 1) + torch.arange(ch, device=dev)
+    cols = torch.as_tensor(np.asarray(p["left"]), device=dev).view(n, 1) + torch.arange(cw, device=dev)
+    x = x.gather(2, rows.view(n, 1, ch, 1).expand(n, c, ch, x.shape[3]))
+    x = x.gather(3, cols.view(n, 1, 1, cw).expand(n, c, ch, cw))
+    return b.new(x)
+
+
+# ---- colour ------------------------------------------------------------------------
+
+
+_GRAY = (0.299, 0.587, 0.114)
+
+
+def gray(x: torch.Tensor) -> torch.Tensor:
+    """Unrounded grey level (N, 1, H, W)."""
+    return (x[:, 0:1] * _GRAY[0]).add_(x[:, 1:2], alpha=_GRAY[1]).add_(x[:, 2:3], alpha=_GRAY[2])
+
+
+def blend(x: torch.Tensor, other: torch.Tensor | float, factor: torch.Tensor) -> torch.Tensor:
+    """round(f * x + (1 - f) * other), f per sample."""
+    return round_clip(x * factor + (1.0 - factor) * other)
+
+
+def adjust_brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    return round_clip(x * factor)
+
+
+def adjust_contrast(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    mean = gray(x).mean(dim=(1, 2, 3), keepdim=True)
+    return blend(x, mean, factor)
+
+
+def adjust_saturation(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    return blend(x, gray(x), factor)
+
+
+def adjust_hue(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Hexcone HSV hue rotation, as the reference, in 0-255 units.
+
+    HSV -> RGB is written as ``out_c = v - delta * clamp(min(k_c, 4 - k_c), 0, 1)`` with
+    ``k_c = (n_c + 6 h) mod 6`` and n = (5, 3, 1) for (R, G, B): the same function as the
+    reference's six-sector table (``delta = v * s``), in far fewer tensor ops.
+    """
+    maxc, argmax = x.max(dim=1, keepdim=True)
+    minc = x.min(dim=1, keepdim=True).values
+    delta = maxc - minc
+    safe = torch.where(delta > 0, delta, torch.ones_like(delta))
+    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+    # Hue in sixths of a turn; ties resolve R before G before B, as the reference's where().
+    hue6 = torch.where(
+        argmax == 0, (g - b) / safe, torch.where(argmax == 1, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe)
+    )
+    hue6 = torch.remainder(hue6 + 6.0 * factor, 6.0)
+    n = torch.tensor([5.0, 3.0, 1.0], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    k = torch.remainder(n + hue6, 6.0)
+    ramp = torch.minimum(k, 4.0 - k).clamp_(0.0, 1.0)
+    return round_clip(maxc - delta * ramp)
+
+
+COLOR_ADJUST = {
+    "brightness": adjust_brightness,
+    "contrast": adjust_contrast,
+    "saturation": adjust_saturation,
+    "hue": adjust_hue,
+}
+
+
+def _factor_kernel(name: str) -> Kernel:
+    def kernel(op: OpBase, p: ArrayParams, b: Batch) -> Batch:
+        x = b.as_float()
+        return b.new(COLOR_ADJUST[name](x, _column(p["factor"], x)))
+
+    return kernel
+
+
+for _name in COLOR_COMPONENTS:
+    _kernel(_name)(_factor_kernel(_name))
+
+
+@_kernel("color_jitter")
+def _color_jitter(op: OpBase, p: ArrayParams, b: Batch) -> Batch:
+    x = b.as_float()
+    order = np.asarray(p["order"])
+    copied = False
+    for position in range(order.shape[1]):
+        for comp_index, name in enumerate(COLOR_COMPONENTS):
+            if p[name] is None:
+                continue
+            rows = np.flatnonzero(order[:, position] == comp_index)
+            if not len(rows):
+                continue
+            if len(rows) == len(x):
+                x = COLOR_ADJUST[name](x, _column(p[name], x))
+                copied = True
+                continue
+            if not copied:  # never write into the caller's tensor
+                x, copied = x.clone(), True
+            sel = torch.as_tensor(rows, device=x.device)
+            x[sel] = COLOR_ADJUST[name](x[sel], _column(np.asarray(p[name])[rows], x))
+    return b.new(x)
+
+
+@_kernel("lighting")
+def _lighting(op: OpBase, p: ArrayParams, b: Batch) -> Batch:
+    alpha = np.asarray(p["alpha"], np.float64)  # (N, 3)
+    offset = (alpha * np.asarray(LIGHTING_EIGVAL)) @ np.asarray(LIGHTING_EIGVEC).T
+    x = b.as_float()
+    off = torch.as_tensor(offset, dtype=x.dtype, device=x.device).view(-1, 3, 1, 1)
+    return b.new(round_clip(x + off))
+
+
+# ---- tensors and structure ------------------------------------------------------
+
+
+@_kernel("to_tensor")
+def _to_tensor(op: OpBase, p: ArrayParams, b: Batch) -> Batch:
+    # Always float32, as the reference: x / 255 in float32 is exact for both precisions.
+    return b.new(b.x.to(torch.float32).div_(255.0), is_image=False)
+
+
+@_kernel("normalize")
+def _normalize(op: Any, p: ArrayParams, b: Batch) -> Batch:
+    channels = b.x.shape[1]
+    # float32 constants, as the reference's np.asarray(mean, float32)
+    mean = torch.tensor(op.mean * (channels if len(op.mean) == 1 else 1), dtype=torch.float32)
+    std = torch.tensor(op.std * (channels if len(op.std) == 1 else 1), dtype=torch.float32)
+    mean, std = (t.to(b.x.device, b.x.dtype).view(1, -1, 1, 1) for t in (mean, std))
+    return b.new((b.x - mean) / std, is_image=False)
+
+
+def _subset(arrays: list[ArrayParams], rows: np.ndarray) -> list[ArrayParams]:
+    out = []
+    for entry in arrays:
+        sub: ArrayParams = {}
+        for key, value in entry.items():
+            if key == "op" or value is None:
+                sub[key] = value
+            elif key == "ops":
+                sub[key] = _subset(value, rows)
+            else:
+                sub[key] = np.asarray(value)[rows]
+        out.append(sub)
+    return out
+
+
+@_kernel("random_apply")
+def _random_apply(op: RandomApply, p: ArrayParams, b: Batch) -> Batch:
+    rows = np.flatnonzero(np.asarray(p["apply"], bool))
+    if not len(rows):
+        return b
+    if len(rows) == len(b.x):
+        return apply_ops(op.ops, p["ops"], b)
+    sel = torch.as_tensor(rows, device=b.x.device)
+    part = apply_ops(op.ops, _subset(p["ops"], rows), b.new(b.x[sel]))
+    x = b.x.to(part.x.dtype, copy=True)
+    x[sel] = part.x
+    return b.new(x, part.is_image)
+
+
+@_kernel("compose")
+def _compose(op: Compose, p: ArrayParams, b: Batch) -> Batch:
+    return apply_ops(op.ops, p["ops"], b)
+
+
+def apply_ops(ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch) -> Batch:
+    for op, p in zip(ops, arrays, strict=True):
+        b = _KERNELS[op.op](op, p, b)
+    return b
+
+
+# ---- the compiled object ----------------------------------------------------------------
+
+
+def _check_batch(batch: Any, device: torch.device) -> torch.Tensor:
+    if isinstance(batch, np.ndarray):
+        batch = torch.from_numpy(np.ascontiguousarray(batch))
+    if not isinstance(batch, torch.Tensor):
+        raise ValueError(
+            f"batch: Expected a torch tensor or numpy array of shape (N, 3, H, W); received {type(batch).__name__}"
+        )
+    if batch.dim() != 4 or batch.shape[1] != 3 or batch.shape[0] < 1:
+        raise ValueError(
+            f"batch: Expected uint8 images of shape (N, 3, H, W) with N >= 1 (NCHW RGB); "
+            f"received shape {tuple(batch.shape)}"
+        )
+    if batch.dtype != torch.uint8:
+        raise ValueError(f"batch: Expected dtype uint8 (0-255); received dtype {str(batch.dtype).replace('torch.', '')}")
+    return batch.to(device, non_blocking=True)
+
+
+class BatchedPipeline:
+    """A spec compiled for whole uint8 NCHW batches; call ``(batch, params_list)`` or ``(batch, seed, epoch, indices)``."""
+
+    def __init__(
+        self, spec: Pipeline, device: str | torch.device = "cpu", precision: str = "float32"
+    ) -> None:
+        self.spec = spec
+        self.device = torch.device(device)
+        self.precision = precision
+        self._dtype = PRECISIONS[precision]
+        self.makes_tensor = any(isinstance(o, ToTensor) for o in spec.ops)
+
+    def sample(self, seed: int, epoch: int, indices: Any, image_size: tuple[int, int]) -> list[ArrayParams]:
+        """Array params for ``indices``, identical to ``augspec.sample`` (vectorised)."""
+        return sample_batch(self.spec, seed, epoch, indices, image_size)
+
+    def apply(self, batch: Any, arrays: list[ArrayParams]) -> torch.Tensor:
+        """Apply array params (from :meth:`sample` or ``stack_params``) to a batch."""
+        x = _check_batch(batch, self.device)
+        trace_hw(self.spec, (int(x.shape[2]), int(x.shape[3])))
+        out = apply_ops(self.spec.ops, arrays, Batch(x, dtype=self._dtype))
+        # Images leave as uint8 NCHW (values are already whole numbers in [0, 255]).
+        return out.x.to(torch.uint8) if out.is_image and out.x.dtype != torch.uint8 else out.x
+
+    def __call__(
+        self,
+        batch: Any,
+        params: list[Params] | int,
+        epoch: int = 0,
+        indices: Any = None,
+    ) -> torch.Tensor:
+        x = _check_batch(batch, self.device)
+        hw = (int(x.shape[2]), int(x.shape[3]))
+        if isinstance(params, (list, tuple)):
+            if len(params) != len(x):
+                raise ValueError(
+                    f"params: Expected one params dict per image ({len(x)}); received {len(params)}"
+                )
+            for k, p in enumerate(params):
+                if isinstance(p, dict) and list(p.get("image_size", hw)) != list(hw):
+                    raise ValueError(
+                        f"params[{k}]: Expected params sampled for the batch's image size {list(hw)}; "
+                        f"received image_size={p.get('image_size')}"
+                    )
+            arrays = stack_params(self.spec, list(params))
+        else:
+            if indices is None:
+                indices = np.arange(len(x))
+            if len(indices) != len(x):
+                raise ValueError(
+                    f"indices: Expected one index per image ({len(x)}); received {len(indices)}"
+                )
+            arrays = sample_batch(self.spec, params, epoch, indices, hw)
+        return self.apply(x, arrays)
+
+    def __repr__(self) -> str:
+        ops = ", ".join(o.op for o in self.spec.ops)
+        return f"BatchedPipeline([{ops}], device={self.device}, precision={self.precision})"
+
+
+def compile_batched(
+    spec: Pipeline, device: str | torch.device = "cpu", precision: str = "float32"
+) -> BatchedPipeline:
+    """Compile ``spec`` for uint8 NCHW batches on ``device`` ('cpu', 'cuda', 'cuda:1', ...).
+
+    ``precision``: "float32" (fast; see :data:`TOLERANCES`) or "float64" (the reference's
+    arithmetic: agrees with it except where the two round an exact .5 differently).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision: Expected 'float32' or 'float64'; received precision={precision!r}")
+    if not isinstance(spec, Pipeline):
+        raise ValueError(f"spec: Expected an augspec Pipeline; received {type(spec).__name__}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device: Expected a torch device such as 'cpu' or 'cuda'; received device={device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: Expected a visible CUDA device; received device={device!r} but torch sees no GPU")
+    return BatchedPipeline(spec, dev, precision)
+
+
+def iterate(
+    pipeline: BatchedPipeline,
+    images: np.ndarray,
+    labels: np.ndarray,
+    index_batches: Sequence[Any],
+    seed: int,
+    epoch: int,
+) -> Any:
+    """Yield ``(X, y)`` per batch of indices: the batch-level replacement of a DataLoader.
+
+    ``images`` (N, H, W, 3) uint8 in memory (CIFAR); each batch is gathered, moved to the
+    pipeline's device as uint8 and augmented there with the params of (seed, epoch, index),
+    the same params the per-sample replay loaders use. ``index_batches`` is the epoch's
+    order, e.g. ``augspec.trainers.data.batches(n, batch_size, seed, epoch)``.
+    """
+    if not isinstance(images, np.ndarray) or images.ndim != 4 or images.shape[3] != 3 or images.dtype != np.uint8:
+        raise ValueError(
+            f"images: Expected a numpy array (N, H, W, 3) uint8; received {getattr(images, 'shape', type(images).__name__)}"
+        )
+    for idx in index_batches:
+        idx = np.asarray(idx, np.int64)
+        batch = torch.from_numpy(images[idx]).to(pipeline.device, non_blocking=True).permute(0, 3, 1, 2)
+        y = torch.from_numpy(np.asarray(labels[idx], np.int64)).to(pipeline.device, non_blocking=True)
+        yield pipeline(batch, seed, epoch, idx), y

@@ -1,0 +1,60 @@
+"""augspec benchmarks: ``augspec bench`` or ``python -m benchmarks`` (from the repository root).
+
+Each benchmark measures the things it compares side by side in one process (interleaved
+repeats, medians; see :mod:`benchmarks.common`), prints a markdown table with ratios and
+goes into one JSON file (``--out``). Parts whose backend or trainer cannot be imported
+are skipped with the reason printed.
+
+- ``compile``: compiled vs hand-written native pipelines, per image, per backend.
+- ``batched``: the batched torch target vs the per-image torchvision path.
+- ``loader``: DataLoader throughput (images/s) for train_augs, 0 and 2 workers, both backends.
+- ``train``: training-step throughput per backend (CPU, batch 64; GPU when present).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import time
+from typing import Any
+
+from .common import Result, table, write_json
+
+BENCHMARKS = {
+    "compile": "benchmarks.compile_overhead",
+    "batched": "benchmarks.batched",
+    "loader": "benchmarks.loader",
+    "train": "benchmarks.train_step",
+}
+
+
+def machine_info() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": platform.python_version(), "machine": platform.machine(),
+                            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()}
+    for name in ("numpy", "torch", "torchvision", "mxnet"):
+        try:
+            info[name] = importlib.import_module(name).__version__
+        except Exception:  # noqa: BLE001 - a missing framework is reported, not fatal
+            info[name] = None
+    return info
+
+
+def run(names: list[str] | None = None, quick: bool = False, out: str | None = None) -> list[Result]:
+    """Run the named benchmarks (all by default), print their tables, write JSON to ``out``."""
+    names = names or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise ValueError(f"Expected benchmark names among {', '.join(BENCHMARKS)}; received {', '.join(unknown)}")
+    results = []
+    for name in names:
+        start = time.perf_counter()
+        result = importlib.import_module(BENCHMARKS[name]).run(quick=quick)
+        result["seconds"] = round(time.perf_counter() - start, 1)
+        print(table(result), flush=True)
+        print(f"({name}: {result['seconds']} s)\n", flush=True)
+        results.append(result)
+    if out:
+        write_json(out, results, {**machine_info(), "quick": quick, "names": names})
+        print(f"wrote {out}")
+    return results

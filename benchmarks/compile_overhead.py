@@ -1,0 +1,124 @@
+"""Compiled vs hand-written native pipelines, per image, per backend.
+
+For each of the chapter's pipelines (examples/*.yaml) the hand-written version is the
+chapter's own code (torchvision.transforms / gluon.data.vision.transforms). Both are
+called on the same input, the framework's natural type (PIL image for torchvision,
+mx.nd HWC uint8 for Gluon), with the framework RNG reseeded identically before each
+block, so both draw the same boxes and factors and do the same work. ratio =
+compiled / hand-written; the issue's bar is ratio <= 1.02.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import augspec
+from augspec.images import load_image
+from augspec.reference import resize
+
+from .common import Result, interleaved, new_result, try_import
+
+NAME = "compile"
+PIPELINES = ("flip_left_right", "flip_top_bottom", "shape_aug", "brightness", "hue", "color_aug",
+             "combined_augs", "train_augs", "test_augs")
+
+
+def _torchvision_by_hand(name: str) -> Any:
+    from torchvision import transforms as T
+
+    color = T.ColorJitter(brightness=0.5, contrast=0.5, saturation=0.5, hue=0.5)
+    shape = T.RandomResizedCrop((200, 200), scale=(0.1, 1), ratio=(0.5, 2))
+    return {
+        "flip_left_right": T.RandomHorizontalFlip(),
+        "flip_top_bottom": T.RandomVerticalFlip(),
+        "shape_aug": shape,
+        "brightness": T.ColorJitter(brightness=0.5),
+        "hue": T.ColorJitter(hue=0.5),
+        "color_aug": color,
+        "combined_augs": T.Compose([T.RandomHorizontalFlip(), color, shape]),
+        "train_augs": T.Compose([T.RandomHorizontalFlip(), T.ToTensor()]),
+        "test_augs": T.Compose([T.ToTensor()]),
+    }[name]
+
+
+def _gluon_by_hand(name: str) -> Any:
+    from augspec.backends.gluon_mx import transforms as G
+
+    color = G.RandomColorJitter(brightness=0.5, contrast=0.5, saturation=0.5, hue=0.5)
+    shape = G.RandomResizedCrop((200, 200), scale=(0.1, 1), ratio=(0.5, 2))
+    return {
+        "flip_left_right": G.RandomFlipLeftRight(),
+        "flip_top_bottom": G.RandomFlipTopBottom(),
+        "shape_aug": shape,
+        "brightness": G.RandomBrightness(0.5),
+        "hue": G.RandomHue(0.5),
+        "color_aug": color,
+        "combined_augs": G.Compose([G.RandomFlipLeftRight(), color, shape]),
+        "train_augs": G.Compose([G.RandomFlipLeftRight(), G.ToTensor()]),
+        "test_augs": G.Compose([G.ToTensor()]),
+    }[name]
+
+
+def _inputs(backend: str, image: np.ndarray) -> tuple[Any, Any]:
+    """(input, sync) for a backend: its natural image type and a function that waits for results."""
+    if backend == "torchvision":
+        from PIL import Image
+
+        return Image.fromarray(image), lambda out: out
+    from augspec.backends.gluon_mx import mx
+
+    return mx.nd.array(image, dtype="uint8"), lambda out: out.wait_to_read()
+
+
+def _block(fn: Any, x: Any, sync: Any, seed: Any, calls: int) -> Any:
+    def run() -> None:
+        seed(1234)
+        for _ in range(calls):
+            sync(fn(x))
+
+    return run
+
+
+def run(quick: bool = False) -> Result:
+    result = new_result(NAME, "Compiled vs hand-written native pipelines (per image)",
+                        ["backend", "pipeline", "image", "hand-written us", "compiled us", "ratio"])
+    photo = resize(load_image(), (400, 500), "bilinear")
+    images = {"400x500": photo, "32x32": resize(photo, (32, 32), "bilinear")}
+    repeats = 5 if quick else 15
+    for backend, by_hand in (("torchvision", _torchvision_by_hand), ("gluon", _gluon_by_hand)):
+        module, why = try_import(f"augspec.backends.{backend}")
+        if module is None:
+            result["skipped"].append(f"{backend}: {why}")
+            continue
+        for name in PIPELINES[:4] + PIPELINES[6:] if quick else PIPELINES:
+            spec = augspec.load(_example(name))
+            for label, image in images.items():
+                try:
+                    augspec.pipeline.trace_hw(spec, (image.shape[0], image.shape[1]))
+                except ValueError:
+                    continue  # e.g. a 200x200 crop of a 32x32 image
+                x, sync = _inputs(backend, image)
+                calls = 3 if label == "400x500" and "aug" in name else 20
+                if label == "32x32":
+                    calls *= 5
+                compiled = augspec.compile(spec, backend, "native")
+                t = interleaved({
+                    "hand": _block(by_hand(name), x, sync, module.seed, calls),
+                    "compiled": _block(compiled, x, sync, module.seed, calls),
+                }, repeats)
+                result["rows"].append({
+                    "backend": backend, "pipeline": name, "image": label,
+                    "hand-written us": t["hand"] / calls * 1e6, "compiled us": t["compiled"] / calls * 1e6,
+                    "ratio": t["compiled"] / t["hand"],
+                })
+    return result
+
+
+def _example(name: str) -> str:
+    from pathlib import Path
+
+    import augspec.examples as ex
+
+    return str(Path(ex.__file__).parent / f"{name}.yaml")

@@ -1,0 +1,80 @@
+"""DataLoader throughput (images/s) for the chapter's train_augs on CIFAR-shaped data.
+
+One epoch over synthetic CIFAR-shaped images (32x32 uint8, ``trainers.cifar.synthetic_cifar``),
+batch 256, per loader: torch DataLoader and Gluon DataLoader with the compiled native
+pipeline (the chapter's way) with 0 and 2 workers, the reproducible replay mode, and the
+batched torch target (``backends.torch_batched.iterate``, no workers). Every loader is
+consumed fully and the repeats are interleaved; worker start-up is part of an epoch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import augspec
+
+from .common import Result, interleaved, new_result, try_import
+
+NAME = "loader"
+
+
+def _consume(loader: Any) -> int:
+    n = 0
+    for x, _ in loader:
+        n += int(x.shape[0])
+    return n
+
+
+def run(quick: bool = False) -> Result:
+    result = new_result(NAME, "Loader throughput, train_augs on CIFAR-shaped data (batch 256)",
+                        ["loader", "workers", "images/s", "vs torch compiled 0 workers"])
+    cifar, why = try_import("augspec.trainers.cifar")
+    data_mod, why_d = try_import("augspec.trainers.data")
+    if cifar is None or data_mod is None:
+        result["skipped"].append(why or why_d)
+        return result
+    n = 2048 if quick else 10240
+    data = cifar.synthetic_cifar(n, seed=0)
+    x, y = data.train_x[:n], data.train_y[:n]
+    spec = augspec.load(_example("train_augs"))
+    cases: dict[str, Any] = {}
+    tdata, why_t = try_import("augspec.trainers.torch_data")
+    if tdata is None:
+        result["skipped"].append(f"torch loaders: {why_t}")
+    else:
+        for mode in ("compiled", "replay"):
+            for workers in (0, 2):
+                cases[f"torch {mode}|{workers}"] = (
+                    lambda m=mode, w=workers: _consume(tdata.make_loader(x, y, spec, 256, workers=w, mode=m)))
+    gdata, why_g = try_import("augspec.trainers.gluon_data")
+    if gdata is None:
+        result["skipped"].append(f"gluon loaders: {why_g}")
+    else:
+        for mode in ("compiled", "replay"):
+            for workers in (0, 2):
+                cases[f"gluon {mode}|{workers}"] = (
+                    lambda m=mode, w=workers: _consume(gdata.make_loader(x, y, spec, 256, workers=w, mode=m)))
+    tb, why_b = try_import("augspec.backends.torch_batched")
+    if tb is None:
+        result["skipped"].append(f"batched: {why_b}")
+    else:
+        bp = tb.compile_batched(spec)
+        order = data_mod.batches(len(x), 256, 0, 0)
+        cases["torch batched (torch_batched.iterate)|0"] = lambda: _consume(tb.iterate(bp, x, y, order, 0, 0))
+    if not cases:
+        return result
+    t = interleaved(cases, 3 if quick else 5)
+    base = t.get("torch compiled|0")
+    for key, seconds in t.items():
+        name, n_workers = key.split("|")
+        result["rows"].append({"loader": name, "workers": int(n_workers), "images/s": len(x) / seconds,
+                               "vs torch compiled 0 workers": (base / seconds) if base else ""})
+    return result
+
+
+def _example(name: str) -> str:
+    from pathlib import Path
+
+    import augspec.examples as ex
+
+    return str(Path(ex.__file__).parent / f"{name}.yaml")

@@ -1,0 +1,92 @@
+"""Measure the torchvision backend against the reference, per op (not a test).
+
+For every case in tests/torchvision_cases.py, on the bundled photo (full size)
+and the synthetic edge images, for 8 seeds: replay the sampled params with the
+reference and with the torchvision backend (PIL path and tensor path; native and
+spec fidelity), and print per op the max and mean absolute difference in 0-255
+units (tensor outputs * 255). Mean = over every compared value of the op.
+
+    python benchmarks/measure_torchvision.py [--seeds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from augspec.backends import torchvision as tv  # noqa: E402
+from torchvision_cases import CASES, as_compared, edge_images  # noqa: E402
+
+import augspec  # noqa: E402
+from augspec import reference  # noqa: E402
+from augspec.images import load_image  # noqa: E402
+
+COLUMNS = ("native", "spec", "tensor-native", "tensor-spec")
+
+
+class Stat:
+    """Running max and mean of absolute differences."""
+
+    def __init__(self) -> None:
+        self.max, self.total, self.count = 0.0, 0.0, 0
+
+    def add(self, diff: np.ndarray) -> None:
+        self.max = max(self.max, float(diff.max()))
+        self.total += float(diff.sum())
+        self.count += diff.size
+
+    def __str__(self) -> str:
+        return f"{self.max:7.3f} / {self.total / max(self.count, 1):6.4f}"
+
+
+def measure(seeds: int, by_case: bool = False) -> dict[str, dict[str, Stat]]:
+    images = {"photo": load_image(), **edge_images()}
+    stats: dict[str, dict[str, Stat]] = defaultdict(lambda: {c: Stat() for c in COLUMNS})
+    for case_id, op_key, data in CASES:
+        key = case_id if by_case else op_key
+        spec = augspec.validate_data(data)
+        for image in images.values():
+            hw = image.shape[:2]
+            try:
+                augspec.pipeline.trace_hw(spec, hw)
+            except ValueError:
+                continue  # e.g. a crop larger than a tiny image: refused, tested elsewhere
+            chw = torch.from_numpy(image.copy()).permute(2, 0, 1).contiguous()
+            for seed in range(seeds):
+                params = augspec.sample(spec, seed, image_size=hw)
+                ref = as_compared(reference.replay(spec, params, image))
+                runs = {
+                    "native": (image, "native"),
+                    "spec": (image, "spec"),
+                    "tensor-native": (chw, "native"),
+                    "tensor-spec": (chw, "spec"),
+                }
+                for column, (x, fidelity) in runs.items():
+                    out = as_compared(tv.to_numpy(tv.replay(spec, params, x, fidelity)))
+                    stats[key][column].add(np.abs(out - ref))
+    return stats
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--by-case", action="store_true", help="one row per case, not per op")
+    args = parser.parse_args()
+    stats = measure(args.seeds, args.by_case)
+    print("max / mean abs diff vs reference (0-255 units)")
+    print(f"| {'case' if args.by_case else 'op':<20} | " + " | ".join(f"{c:<16}" for c in COLUMNS) + " |")
+    print("|" + "---|" * (len(COLUMNS) + 1))
+    for key, row in stats.items():
+        print(f"| {key:<20} | " + " | ".join(f"{row[c]!s:<16}" for c in COLUMNS) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

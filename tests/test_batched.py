@@ -1,0 +1,215 @@
+"""The batched torch target: vectorised sampling equals augspec.sample; outputs agree with
+augspec.reference.replay image by image within the stated per-op tolerances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import augspec
+from augspec.ops import OP_NAMES
+from augspec.reference import replay
+from tests.op_cases import OP_CASES, pipeline_for
+
+torch = pytest.importorskip("torch")
+tb = pytest.importorskip("augspec.backends.torch_batched")
+bs = pytest.importorskip("augspec.backends.batch_sampling")
+
+SAMPLING_SPECS: dict[str, dict[str, Any]] = {
+    "chapter_combined": {"ops": [
+        {"op": "RandomFlipLeftRight"},
+        {"op": "ColorJitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5},
+        {"op": "RandomResizedCrop", "size": [20, 20], "scale": [0.1, 1], "ratio": [0.5, 2]},
+    ]},
+    "crops_and_factors": {"ops": [
+        {"op": "random_crop", "size": 30, "padding": 4},
+        {"op": "vertical_flip", "p": 0.3},
+        {"op": "hue", "factor": [-0.1, 0.4]},
+        {"op": "random_resized_crop", "size": [9, 11], "scale": [0.02, 1.0], "ratio": [0.2, 5]},
+        {"op": "RandomApply", "p": 0.4, "ops": [
+            {"op": "compose", "ops": [{"op": "brightness", "factor": 0.3}, {"op": "saturation", "factor": 0.2}]}
+        ]},
+        {"op": "ColorJitter", "contrast": 0.4, "hue": 0.1},
+    ]},
+    # scale/ratio that never fit a 7x300 image: every sample takes the fallback box
+    "rrc_fallback": {"ops": [{"op": "random_resized_crop", "size": 5, "scale": [0.9, 1.0], "ratio": [1, 1]}]},
+}
+
+
+def _images(n: int, hw: tuple[int, int], photo: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    tops = rng.integers(0, photo.shape[0] - hw[0] + 1, n)
+    lefts = rng.integers(0, photo.shape[1] - hw[1] + 1, n)
+    return np.stack([photo[t : t + hw[0], s : s + hw[1]] for t, s in zip(tops, lefts, strict=True)])
+
+
+SAMPLING_CASES = [
+    (name, hw)
+    for name in sorted(SAMPLING_SPECS)
+    for hw in ((32, 32), (7, 300), (400, 500))
+    if not (name == "crops_and_factors" and hw == (7, 300))  # a 30x30 crop cannot fit 7 rows
+]
+
+
+@pytest.mark.parametrize(("name", "hw"), SAMPLING_CASES)
+def test_vectorised_sampling_equals_augspec_sample(name: str, hw: tuple[int, int]) -> None:
+    spec = augspec.validate_data(SAMPLING_SPECS[name])
+    indices = np.arange(0, 1500, 3)
+    for seed, epoch in ((0, 0), (12345, 7)):
+        arrays = bs.sample_batch(spec, seed, epoch, indices, hw)
+        got = bs.unstack_params(spec, arrays, seed, epoch, indices, hw)
+        expected = [augspec.sample(spec, seed, epoch, int(i), hw) for i in indices]
+        assert got == expected
+
+
+def test_sampling_fallback_box_is_exercised() -> None:
+    spec = augspec.validate_data(SAMPLING_SPECS["rrc_fallback"])
+    arrays = bs.sample_batch(spec, 3, 0, np.arange(50), (7, 300))
+    assert set(arrays[0]["height"].tolist()) == {7} and set(arrays[0]["width"].tolist()) == {7}
+
+
+def test_sampling_falls_back_for_lighting_and_huge_indices() -> None:
+    spec = augspec.validate_data({"ops": [{"op": "lighting"}, {"op": "horizontal_flip"}]})
+    assert not bs.vectorisable(spec)
+    idx = [0, 5, 2**40]
+    got = bs.unstack_params(spec, bs.sample_batch(spec, 1, 2, idx, (8, 8)), 1, 2, idx, (8, 8))
+    assert got == [augspec.sample(spec, 1, 2, i, (8, 8)) for i in idx]
+    flip = augspec.validate_data({"ops": [{"op": "horizontal_flip"}]})
+    got = bs.unstack_params(flip, bs.sample_batch(flip, 2**33, 0, idx, (8, 8)), 2**33, 0, idx, (8, 8))
+    assert got == [augspec.sample(flip, 2**33, 0, i, (8, 8)) for i in idx]
+
+
+def _compared(x: np.ndarray, spec: Any, hwc: bool) -> np.ndarray:
+    """0-255 units: images as is, tensors x 255 with normalize undone (its 1/std would scale diffs)."""
+    if x.dtype == np.uint8:  # an image: the reference's HWC, or the batch's CHW
+        x = x.astype(np.float64)
+        return x.transpose(2, 0, 1) if hwc else x
+    x = x.astype(np.float64)
+    last = spec.ops[-1]
+    if last.op == "normalize":
+        mean = np.asarray(last.mean * (3 if len(last.mean) == 1 else 1))[:, None, None]
+        std = np.asarray(last.std * (3 if len(last.std) == 1 else 1))[:, None, None]
+        x = x * std + mean
+    return x * 255.0
+
+
+def _tolerance(op_name: str) -> tuple[float, float]:
+    if op_name in ("random_apply", "compose"):
+        return (1.0, 0.01)  # their children here are single colour ops
+    return tb.TOLERANCES[op_name]
+
+
+def test_every_op_has_a_tolerance_and_a_case() -> None:
+    for name in OP_NAMES:
+        assert name in OP_CASES
+        assert name in tb.TOLERANCES or name in ("random_apply", "compose")
+
+
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+@pytest.mark.parametrize("op_name", OP_NAMES)
+def test_each_op_agrees_with_reference_replay(op_name: str, precision: str, photo: np.ndarray) -> None:
+    max_tol, frac_tol = _tolerance(op_name)
+    for case in OP_CASES[op_name]:
+        spec = augspec.validate_data(pipeline_for(case))
+        for hw, n in (((32, 32), 24), ((120, 100), 4)):
+            try:
+                augspec.pipeline.trace_hw(spec, hw)
+            except ValueError:
+                continue
+            images = _images(n, hw, photo)
+            batch = torch.from_numpy(images).permute(0, 3, 1, 2)
+            before = batch.clone()
+            out = tb.compile_batched(spec, precision=precision)(batch, 11, 2, np.arange(100, 100 + n))
+            assert torch.equal(batch, before), "the caller's batch must not be modified"
+            diffs = []
+            for k in range(n):
+                params = augspec.sample(spec, 11, 2, 100 + k, hw)
+                ref = _compared(replay(spec, params, images[k]), spec, hwc=True)
+                got = _compared(out[k].cpu().numpy(), spec, hwc=False)
+                assert got.shape == ref.shape
+                diffs.append(np.abs(got - ref).ravel())
+            d = np.concatenate(diffs)
+            assert d.max() <= max_tol + 1e-4, (case, hw, d.max())
+            assert np.mean(d > 1e-3) <= frac_tol, (case, hw, np.mean(d > 1e-3))
+
+
+def test_chapter_pipelines_agree_within_compounded_tolerance(photo: np.ndarray) -> None:
+    # Ops round after each step, so one float32 rounding flip can grow through later colour
+    # ops: a pipeline of k rounding ops stays within k units (measured: <= 3), on < 1% of values.
+    for name in ("combined_augs", "imagenet_lighting", "random_apply_gray_world", "eval_resize_crop"):
+        spec = augspec.load(f"examples/{name}.yaml")
+        images = _images(8, (64, 72), photo)
+        out = tb.compile_batched(spec)(torch.from_numpy(images).permute(0, 3, 1, 2), 5, 1, np.arange(8))
+        d = np.concatenate([
+            np.abs(
+                _compared(out[k].numpy(), spec, hwc=False)
+                - _compared(replay(spec, augspec.sample(spec, 5, 1, k, (64, 72)), images[k]), spec, hwc=True)
+            ).ravel()
+            for k in range(8)
+        ])
+        rounding_ops = len(spec.flat_ops())
+        assert d.max() <= rounding_ops + 1e-3, (name, d.max())
+        assert np.mean(d > 1e-3) < 0.01, name
+
+
+def test_params_list_path_equals_seed_path(photo: np.ndarray) -> None:
+    spec = augspec.validate_data(SAMPLING_SPECS["crops_and_factors"])
+    images = _images(6, (40, 40), photo)
+    batch = torch.from_numpy(images).permute(0, 3, 1, 2)
+    bp = tb.compile_batched(spec)
+    plist = [augspec.sample(spec, 9, 3, i, (40, 40)) for i in (4, 8, 15, 16, 23, 42)]
+    assert torch.equal(bp(batch, plist), bp(batch, 9, 3, [4, 8, 15, 16, 23, 42]))
+
+
+def test_numpy_batch_and_uint8_output_without_to_tensor(photo: np.ndarray) -> None:
+    spec = augspec.validate_data({"ops": [{"op": "horizontal_flip", "p": 1.0}]})
+    images = _images(3, (10, 12), photo)
+    out = tb.compile_batched(spec)(images.transpose(0, 3, 1, 2), 0)
+    assert out.dtype == torch.uint8
+    assert np.array_equal(out.numpy(), images[:, :, ::-1].transpose(0, 3, 1, 2))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda bp: bp(torch.zeros(2, 3, 8, 8), 0), "Expected dtype uint8"),
+        (lambda bp: bp(torch.zeros(2, 8, 8, 3, dtype=torch.uint8), 0), "Expected uint8 images of shape (N, 3, H, W)"),
+        (lambda bp: bp(torch.zeros(8, 8, 3, dtype=torch.uint8), 0), "received shape (8, 8, 3)"),
+        (lambda bp: bp([1, 2], 0), "Expected a torch tensor or numpy array"),
+        (lambda bp: bp(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), 0, 0, [1]), "one index per image"),
+        (lambda bp: bp(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), 0, 0, [1, -2]), "Expected indices"),
+        (lambda bp: bp(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), -1), "Expected seed"),
+        (lambda bp: bp(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), [augspec.sample(bp.spec, 0, image_size=(9, 9))]), "image_size"),
+        (lambda bp: bp(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), [augspec.sample(bp.spec, 0, image_size=(8, 8))]), "one params dict per image"),
+        (lambda bp: bp(torch.zeros(1, 3, 4, 4, dtype=torch.uint8), 0), "random_crop: Expected size <= padded image size"),
+    ],
+)
+def test_errors_name_what_was_expected(call: Any, message: str) -> None:
+    spec = augspec.validate_data({"ops": [{"op": "horizontal_flip"}, {"op": "random_crop", "size": 6}]})
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call(tb.compile_batched(spec))
+
+
+def test_compile_errors() -> None:
+    spec = augspec.validate_data({"ops": [{"op": "horizontal_flip"}]})
+    with pytest.raises(ValueError, match="precision: Expected 'float32' or 'float64'"):
+        tb.compile_batched(spec, precision="half")
+    with pytest.raises(ValueError, match="spec: Expected an augspec Pipeline"):
+        tb.compile_batched({"ops": []})
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="torch sees no GPU"):
+            tb.compile_batched(spec, "cuda")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; torch sees none")
+def test_gpu_matches_cpu(photo: np.ndarray) -> None:
+    spec = augspec.load("examples/combined_augs.yaml")
+    images = _images(16, (48, 48), photo)
+    batch = torch.from_numpy(images).permute(0, 3, 1, 2)
+    cpu = tb.compile_batched(spec)(batch, 1, 0, np.arange(16)).double()
+    gpu = tb.compile_batched(spec, "cuda")(batch.cuda(), 1, 0, np.arange(16)).cpu().double()
+    d = (cpu - gpu).abs()
+    assert float(d.max()) <= 3 and float((d > 0).double().mean()) < 0.01

@@ -1,0 +1,196 @@
+"""`augspec parity`: the tests, the numbers in report.json, and a planted difference."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import augspec
+from augspec import reference
+from augspec.cli import main
+from augspec.parity import load_backends, run_parity
+from augspec.parity.cases import make_cases
+from augspec.parity.replay_parity import as_255, case_image
+from augspec.parity.run import unit_image
+from augspec.parity.stats import binom_test, ks_2samp
+from augspec.parity.units import collect_units
+from augspec.registry import get_kernel, override_kernel
+
+EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml")) + sorted(EXAMPLES_DIR.glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def tiny(photo: np.ndarray) -> np.ndarray:
+    """The photo at 40x34: every example accepts it, and it keeps the tests fast."""
+    return reference.resize(photo, (40, 34), "bilinear")
+
+
+@pytest.fixture(scope="module")
+def backends() -> dict[str, Any]:
+    # importorskip imports with warnings silenced: a plain import of mxnet trips numpy's
+    # expired-alias DeprecationWarning (mxnet/numpy/fallback.py), an error under our filters.
+    pytest.importorskip("torchvision", reason="parity needs the torchvision backend (augspec[torch])")
+    pytest.importorskip("mxnet", reason="parity needs the gluon backend (augspec[mxnet])")
+    loaded, missing = load_backends()
+    assert not missing, missing
+    return loaded
+
+
+# ---- the tests' tests ----------------------------------------------------------------------
+
+
+def test_binomial_test_matches_the_definition() -> None:
+    n, p = 30, 0.3
+    pmf = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+    for k in (0, 4, 9, 17, 30):
+        expected = sum(q for q in pmf if q <= pmf[k] * (1 + 1e-7))
+        rate, pval = binom_test(k, n, p)
+        assert rate == k / n
+        assert pval == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ValueError, match="Expected 0 <= k <= n"):
+        binom_test(5, 4, 0.5)
+
+
+def test_ks_statistic_is_the_largest_ecdf_gap_and_p_tracks_it() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=150), rng.normal(0.4, 1.0, size=120)
+    grid = np.concatenate([a, b])
+    gap = max(abs((a <= g).mean() - (b <= g).mean()) for g in grid)
+    d, p_shifted = ks_2samp(a, b)
+    assert d == pytest.approx(gap)
+    same_d, p_same = ks_2samp(a, rng.normal(size=150))
+    assert same_d < d and p_same > p_shifted
+    assert ks_2samp(a, a) == (0.0, 1.0)
+    assert ks_2samp(np.zeros(50), np.ones(50))[1] < 1e-10
+
+
+# ---- the report -----------------------------------------------------------------------------
+
+
+def test_every_example_runs_through_parity(tmp_path: Path, tiny: np.ndarray, backends: dict) -> None:
+    report = run_parity([str(p) for p in EXAMPLES], tiny, "tiny", str(tmp_path), samples=30, replays=2,
+                        seed=1, progress=False)
+    ops = {u["op"] for u in report["units"]}
+    leaves = {o.op for p in EXAMPLES for o in augspec.load(str(p)).flat_ops()}
+    assert leaves <= ops
+    assert (tmp_path / "report.md").is_file()
+    assert json.loads((tmp_path / "report.json").read_text())["units"] == json.loads(json.dumps(report["units"]))
+    md = (tmp_path / "report.md").read_text()
+    for u in report["units"]:
+        png = tmp_path / u["sheet"]
+        with Image.open(png) as sheet:
+            assert sheet.size[0] > 100
+        assert f"]({u['sheet']})" in md
+        for side in ("torchvision/native", "gluon/native", "torchvision/spec", "gluon/spec"):
+            assert u["replay"][side]["verdict"] in ("bit-exact", "within tolerance", "different")
+    # flips and crops move pixels without arithmetic: both frameworks must be bit-exact on an even image
+    flip = next(u for u in report["units"] if u["op"] == "vertical_flip" and u["spec"]["p"] == 0.5)
+    sampled = [c for c in flip["replay"]["torchvision/native"]["cases"] if c["kind"] == "sample"]
+    assert sampled and all(c["max"] == 0 for c in sampled)
+
+
+def _direct(unit: Any, cases: list, image: np.ndarray, backend: Any, fidelity: str) -> np.ndarray:
+    diffs = []
+    for case in cases:
+        img = case_image(image, case)
+        ref = reference.replay(unit.pipeline, case.params, img)
+        out = backend.to_numpy(backend.replay(unit.pipeline, case.params, img, fidelity))
+        a, b = as_255(np.asarray(out), unit.output_scale), as_255(ref, unit.output_scale)
+        diffs.append(np.abs(a.astype(np.float64) - b.astype(np.float64)).ravel())
+    return np.concatenate(diffs)
+
+
+@pytest.mark.parametrize("example", ["brightness.yaml", "shape_aug.yaml", "eval_resize_crop.yaml"])
+def test_report_numbers_agree_with_a_direct_replay(tmp_path: Path, tiny: np.ndarray, backends: dict, example: str) -> None:
+    path = str(EXAMPLES_DIR / example)
+    report = run_parity([path], tiny, "tiny", str(tmp_path), samples=20, replays=3, seed=5, progress=False)
+    units = collect_units([(example, augspec.load(path))])
+    for unit, entry in zip(units, report["units"], strict=True):
+        image, _ = unit_image(unit, tiny, 5)  # centre_crop 224 sees the 256-resized image
+        cases = make_cases(unit, (image.shape[0], image.shape[1]), 3, 5)
+        for name, fidelity in (("gluon", "native"), ("torchvision", "spec")):
+            got = entry["replay"][f"{name}/{fidelity}"]
+            diff = _direct(unit, cases, image, backends[name], fidelity)
+            assert got["max"] == pytest.approx(float(diff.max()), abs=1e-9)
+            assert got["mean"] == pytest.approx(float(diff.mean()), rel=1e-9, abs=1e-12)
+            assert got["p99"] == pytest.approx(float(np.percentile(diff, 99)), rel=1e-9, abs=1e-9)
+            assert got["pixels"] == diff.size
+
+
+def test_planted_difference_is_flagged_and_the_rest_stays_bit_exact(
+    tmp_path: Path, tiny: np.ndarray, backends: dict
+) -> None:
+    spec = tmp_path / "planted.yaml"
+    spec.write_text("augspec: 1\nops:\n  - {op: RandomFlipLeftRight}\n  - {op: RandomBrightness, factor: 0.5}\n")
+    original = get_kernel("brightness", "torchvision")
+
+    def plus_five(op: Any, p: Any, x: Any, fidelity: str) -> Any:
+        out = np.asarray(original(op, p, x, fidelity))
+        return Image.fromarray(np.clip(out.astype(int) + 5, 0, 255).astype(np.uint8))
+
+    with override_kernel("brightness", "torchvision", plus_five):
+        planted = run_parity([str(spec)], tiny, "tiny", str(tmp_path / "planted"), samples=20, replays=3,
+                             progress=False)
+    clean = run_parity([str(spec)], tiny, "tiny", str(tmp_path / "clean"), samples=20, replays=3, progress=False)
+    by_op = {u["op"]: u["replay"] for u in planted["units"]}
+    clean_by_op = {u["op"]: u["replay"] for u in clean["units"]}
+    assert by_op["brightness"]["torchvision/native"]["verdict"] == "different"
+    assert by_op["brightness"]["torchvision/native"]["max"] >= 4
+    assert clean_by_op["brightness"]["torchvision/native"]["verdict"] != "different"
+    assert by_op["horizontal_flip"]["torchvision/native"]["verdict"] == "bit-exact"
+    assert by_op["brightness"]["gluon/native"] == clean_by_op["brightness"]["gluon/native"]
+    assert "**different**" in (tmp_path / "planted" / "report.md").read_text()
+    assert get_kernel("brightness", "torchvision") is original
+
+
+def test_explanations_cite_facts_only_with_their_measured_pattern(tmp_path: Path, tiny: np.ndarray, backends: dict) -> None:
+    report = run_parity([str(EXAMPLES_DIR / "brightness.yaml"), str(EXAMPLES_DIR / "shape_aug.yaml")], tiny, "tiny",
+                        str(tmp_path), samples=20, replays=4, progress=False)
+    cited = 0
+    for unit in report["units"]:
+        for entry in unit["replay"].values():
+            measured = {line["pattern"] for line in entry["explanation"] if line["kind"] == "measured"}
+            for line in entry["explanation"]:
+                if line["kind"] == "source":
+                    cited += 1
+                    assert line["pattern"] in measured, (unit["op"], line)
+            if entry["verdict"] == "bit-exact":
+                assert entry["explanation"] == []
+    assert cited > 0  # gluon's cv::resize at least: shrinking by 3x without antialiasing
+
+
+def test_sampling_parity_finds_a_biased_sampler(tmp_path: Path, tiny: np.ndarray, backends: dict) -> None:
+    """The spec says p=0.2; the native gluon class can only do 0.5, so a spec with p=0.5
+    replaced by p=0.2 on the augspec side must be caught."""
+    from augspec.parity import sampling_parity
+    from augspec.parity.units import Unit
+
+    spec = augspec.loads("augspec: 1\nops:\n  - {op: vertical_flip, p: 0.5}\n")
+    unit = Unit("k", spec.ops[0], spec)
+    fair = sampling_parity.run_unit(unit, backends, 200, 0, (8, 8))
+    assert all(t["verdict"] == "consistent" for tests in fair.values() for t in tests)
+    biased_spec = augspec.loads("augspec: 1\nops:\n  - {op: vertical_flip, p: 0.2}\n")
+    biased = Unit("k", biased_spec.ops[0], spec)  # expects p=0.2, runs the p=0.5 class
+    result = sampling_parity.run_unit(biased, backends, 200, 0, (8, 8))
+    assert all(t["verdict"] == "different" and t["p_value"] < 0.01 for tests in result.values() for t in tests)
+
+
+def test_cli_parity_writes_named_report(tmp_path: Path, tiny: np.ndarray, backends: dict, capsys) -> None:
+    img = tmp_path / "tiny.png"
+    Image.fromarray(tiny).save(img)
+    out = tmp_path / "docs"
+    code = main(["parity", str(EXAMPLES_DIR / "flip_top_bottom.yaml"), "--image", str(img), "--samples", "20",
+                 "--replays", "2", "--name", "differences", "--no-progress", "--out", str(out)])
+    assert code == 0
+    report = json.loads((out / "differences.json").read_text())
+    assert report["command"].startswith("augspec parity ") and "--name differences" in report["command"]
+    assert (out / "differences.md").read_text().count("| [`vertical_flip()`]") == 1
+    assert main(["parity", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
+    assert "error" in capsys.readouterr().err

@@ -1,0 +1,145 @@
+"""Checkpoints: atomic writes of nested dicts of numpy arrays and plain values.
+
+Format: one ``.npz`` (``allow_pickle=False`` on load, so opening a checkpoint
+runs no code): every array leaf is stored as ``a<k>``, and the tree around it
+as JSON in ``__meta__`` with ``{"__array__": "a<k>"}`` placeholders. Writes go
+to a temp file in the same folder, are fsynced, renamed over the target with
+``os.replace`` and the folder is fsynced, so a crash leaves the old or the new
+checkpoint, never a torn one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "augspec-checkpoint-1"
+META = "__meta__"
+
+
+def _flatten(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(obj, np.ndarray):
+        key = f"a{len(arrays)}"
+        arrays[key] = obj
+        return {"__array__": key}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        bad = [k for k in obj if not isinstance(k, (str, int))]
+        if bad:
+            raise ValueError(f"Expected str or int keys in a checkpoint; received key={bad[0]!r}")
+        # int keys (torch optimizer state) are kept as strings with a marker
+        return {"__dict__": [[k, _flatten(v, arrays)] for k, v in obj.items()]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_flatten(v, arrays) for v in obj]}
+    if isinstance(obj, list):
+        return [_flatten(v, arrays) for v in obj]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise ValueError(
+        f"Expected arrays, numbers, strings, lists or dicts in a checkpoint; received {type(obj).__name__}"
+    )
+
+
+def _unflatten(obj: Any, arrays: Any) -> Any:
+    if isinstance(obj, dict):
+        if "__array__" in obj:
+            return arrays[obj["__array__"]]
+        if "__dict__" in obj:
+            return {k: _unflatten(v, arrays) for k, v in obj["__dict__"]}
+        if "__tuple__" in obj:
+            return tuple(_unflatten(v, arrays) for v in obj["__tuple__"])
+    if isinstance(obj, list):
+        return [_unflatten(v, arrays) for v in obj]
+    return obj
+
+
+def save(path: str | Path, tree: dict[str, Any]) -> None:
+    """Write ``tree`` to ``path`` atomically (temp file, fsync, rename, fsync folder)."""
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {}
+    meta = json.dumps({"format": FORMAT, "tree": _flatten(tree, arrays)})
+    arrays[META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save`; ValueError naming the file if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(
+            f"Expected a checkpoint file; received {str(path)!r}, which does not exist"
+        )
+    try:
+        with (
+            open(path, "rb") as f,
+            np.load(f, allow_pickle=False) as z,
+        ):  # our handle: closed on error too
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as err:
+        raise ValueError(
+            f"Expected an augspec checkpoint; received {str(path)!r}, which cannot be read "
+            f"({type(err).__name__}: {err}); it may be corrupt or truncated"
+        ) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(
+            f"Expected checkpoint format {FORMAT!r}; received {str(path)!r} with format {meta.get('format')!r}"
+        )
+    return _unflatten(meta["tree"], arrays)
+
+
+# ---------------------------------------------------------------- framework-free RNG states
+
+
+def host_rng_state() -> dict[str, Any]:
+    """Python's ``random`` and numpy's legacy global RNG, as arrays and plain values."""
+    import random
+
+    version, internal, gauss = random.getstate()
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    return {
+        "python": {
+            "version": version,
+            "internal": np.asarray(internal, dtype=np.int64),
+            "gauss": gauss,
+        },
+        "numpy": {
+            "keys": np.asarray(keys),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
+    }
+
+
+def set_host_rng_state(state: dict[str, Any]) -> None:
+    import random
+
+    p, n = state["python"], state["numpy"]
+    random.setstate(
+        (int(p["version"]), tuple(int(v) for v in np.asarray(p["internal"])), p["gauss"])
+    )
+    np.random.set_state(
+        ("MT19937", np.asarray(n["keys"], dtype=np.uint32), n["pos"], n["has_gauss"], n["cached"])
+    )

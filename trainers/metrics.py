@@ -1,0 +1,107 @@
+"""Training metrics: the chapter's accumulator, the progress bar, the summary lines, and the files.
+
+Files in ``--out``: ``metrics.csv`` and ``metrics.json`` (one row per epoch,
+with the data label so a synthetic run is never mistaken for CIFAR-10), and
+``curves.png``: train loss, train acc and test acc per epoch, like the
+chapter's ``Animator``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+COLUMNS = (
+    "epoch",
+    "train_loss",
+    "train_acc",
+    "test_acc",
+    "examples",
+    "seconds",
+    "examples_per_sec",
+)
+
+
+class Accumulator:
+    """Sums over ``n`` variables (d2l's Accumulator)."""
+
+    def __init__(self, n: int) -> None:
+        self.data = [0.0] * n
+
+    def add(self, *args: float) -> None:
+        self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
+
+    def __getitem__(self, i: int) -> float:
+        return self.data[i]
+
+
+def progress(items: Iterable[Any], desc: str, enabled: bool = True) -> Iterator[Any]:
+    """A tqdm bar on stderr (plain iteration without tqdm or when disabled)."""
+    if not enabled:
+        yield from items
+        return
+    try:
+        from tqdm import tqdm
+    except ModuleNotFoundError:
+        yield from items
+        return
+    total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
+    yield from tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False, unit="batch")
+
+
+def summary_lines(history: list[dict[str, Any]], devices: str, label: str) -> list[str]:
+    """The chapter's two lines for the last epoch, and the data label."""
+    last = history[-1]
+    seconds = sum(r["seconds"] for r in history)
+    examples = sum(r["examples"] for r in history)
+    return [
+        f"loss {last['train_loss']:.3f}, train acc {last['train_acc']:.3f}, test acc {last['test_acc']:.3f}",
+        f"{examples / max(seconds, 1e-9):.1f} examples/sec on {devices}",
+        f"data: {label}",
+    ]
+
+
+def with_speed(record: dict[str, Any]) -> dict[str, Any]:
+    return {**record, "examples_per_sec": record["examples"] / max(record["seconds"], 1e-9)}
+
+
+def write_metrics(out: str | Path, history: list[dict[str, Any]], info: dict[str, Any]) -> None:
+    """metrics.csv, metrics.json (rows + run info incl. the data label) and curves.png."""
+    out = Path(out)
+    rows = [with_speed(r) for r in history]
+    tmp = out / "metrics.csv.tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([*COLUMNS, "data"])
+        for r in rows:
+            writer.writerow([*(r[c] for c in COLUMNS), info.get("data", "")])
+    os.replace(tmp, out / "metrics.csv")
+    tmp = out / "metrics.json.tmp"
+    tmp.write_text(json.dumps({**info, "epochs": rows}, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out / "metrics.json")
+    plot_curves(rows, out / "curves.png", str(info.get("data", "")))
+
+
+def plot_curves(rows: list[dict[str, Any]], path: str | Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.5, 3.2))
+    ax = fig.add_subplot()
+    epochs = [r["epoch"] for r in rows]
+    for key, style in (("train_loss", "-"), ("train_acc", "m--"), ("test_acc", "g-.")):
+        ax.plot(epochs, [r[key] for r in rows], style, label=key.replace("_", " "), marker="o")
+    ax.set_xlabel("epoch")
+    ax.set_xlim(0.5, max(epochs) + 0.5)
+    ax.grid(True)
+    ax.legend()
+    ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)

@@ -1,0 +1,181 @@
+"""One ``augspec train`` run (single process, or one DDP rank): data, model, loop, metrics, checkpoints.
+
+Both frameworks go through the same code: the trainer modules
+``augspec.trainers.torch`` and ``augspec.trainers.gluon`` expose the same
+names. Only rank 0 prints, writes metrics and checkpoints.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from augspec.trainers import checkpoint
+from augspec.trainers.cli import CHECKPOINT, DEFAULT_TEST_SPEC, RESUME_FIELDS, TrainConfig
+from augspec.trainers.metrics import summary_lines, write_metrics
+
+import augspec
+
+
+def load_data(cfg: TrainConfig) -> Any:
+    from augspec.trainers import cifar
+
+    if cfg.synthetic is not None:
+        return cifar.synthetic_cifar(cfg.synthetic, seed=cfg.seed)
+    root = Path(str(cfg.data))
+    if cfg.download and not (root / cifar.CIFAR_FOLDER).is_dir():
+        cifar.download_cifar10(root, progress=cfg.progress)
+    return cifar.load_cifar10(root)
+
+
+def data_id(cfg: TrainConfig, data: Any) -> str:
+    return f"{data.label} ({len(data.train_y)} train, {len(data.test_y)} test)"
+
+
+def _loaders(
+    cfg: TrainConfig, data: Any, spec: Any, test_spec: Any, trainer_mod: Any
+) -> tuple[Any, Any]:
+    loader_mod = importlib.import_module(
+        "augspec.trainers.torch_data" if cfg.backend == "torch" else "augspec.trainers.gluon_data"
+    )
+
+    def train_iter(epoch: int) -> Any:
+        if cfg.backend == "gluon":
+            trainer_mod.seed_epoch(cfg.seed, epoch)  # mxnet's RNG cannot be checkpointed
+        return loader_mod.make_loader(
+            data.train_x,
+            data.train_y,
+            spec,
+            cfg.batch_size,
+            workers=cfg.workers,
+            seed=cfg.seed,
+            epoch=epoch,
+            mode=cfg.mode,
+            fidelity=cfg.fidelity,
+        )
+
+    def test_iter() -> Any:
+        return loader_mod.make_loader(
+            data.test_x,
+            data.test_y,
+            test_spec,
+            cfg.batch_size,
+            workers=cfg.workers,
+            seed=cfg.seed,
+            epoch=0,
+            mode=cfg.mode,
+            shuffle=False,
+            fidelity=cfg.fidelity,
+        )
+
+    return train_iter, test_iter
+
+
+def rank_devices(cfg: TrainConfig, fw: Any) -> list[Any]:
+    """A DDP rank's one device: its GPU (set by the launcher) or the CPU."""
+    from augspec.trainers.cli import parse_devices
+
+    if parse_devices(cfg.devices)[0] == "gpu":
+        import torch
+
+        return [torch.device("cuda", torch.cuda.current_device())]
+    return fw.devices("cpu")
+
+
+def build_model(cfg: TrainConfig, fw: Any, devs: list[Any], world: int) -> tuple[Any, Any]:
+    fw.seed_all(cfg.seed)
+    if cfg.backend == "torch":
+        from augspec.trainers.models_torch import resnet18
+
+        net = fw.prepare(resnet18(10, 3, cfg.width), devs)
+        if world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [devs[0].index] if devs[0].type == "cuda" else None
+            net = DistributedDataParallel(net, device_ids=ids)
+        return net, fw.make_trainer(net, cfg.lr, cfg.adam)
+    from augspec.trainers.models_gluon import resnet18 as gluon_resnet18
+
+    net = fw.prepare(gluon_resnet18(10, 3, cfg.width), devs)
+    return net, fw.make_trainer(net, cfg.lr, cfg.adam)
+
+
+def check_resume(ckpt: dict[str, Any], cfg: TrainConfig, spec_hash: str, path: Path) -> None:
+    if ckpt["spec_hash"] != spec_hash:
+        raise ValueError(
+            f"Expected the spec the checkpoint was trained with (spec hash {ckpt['spec_hash']}); "
+            f"received --spec {cfg.spec} with spec hash {spec_hash}. Resume with the same spec, "
+            f"or start afresh in another --out (checkpoint: {path})"
+        )
+    saved = ckpt["config"]
+    for name in RESUME_FIELDS:
+        if saved.get(name) != getattr(cfg, name):
+            raise ValueError(
+                f"Expected {name}={saved.get(name)!r} as in the checkpoint {path}; received {name}={getattr(cfg, name)!r}"
+            )
+    if ckpt["epoch"] >= cfg.epochs:
+        raise ValueError(
+            f"Expected --epochs > {ckpt['epoch']} (the checkpoint has finished {ckpt['epoch']} epochs); received {cfg.epochs}"
+        )
+
+
+def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]:
+    """Train as configured; returns the full history (resumed epochs included)."""
+    fw = importlib.import_module(f"augspec.trainers.{cfg.backend}")
+    spec = augspec.load(cfg.spec)
+    test_spec = (
+        augspec.load(cfg.test_spec) if cfg.test_spec else augspec.validate_data(DEFAULT_TEST_SPEC)
+    )
+    data = load_data(cfg)
+    devs = rank_devices(cfg, fw) if world > 1 else fw.devices(cfg.devices)
+    net, trainer = build_model(cfg, fw, devs, world)
+    Path(cfg.out).mkdir(parents=True, exist_ok=True)
+    path = Path(cfg.out) / CHECKPOINT
+    history: list[dict[str, Any]] = []
+    start = 0
+    if cfg.resume:
+        if not path.is_file():
+            raise ValueError(
+                f"Expected a checkpoint to resume from at {path}; found none (run without --resume first)"
+            )
+        ckpt = checkpoint.load(path)
+        check_resume(ckpt, cfg, spec.spec_hash(), path)
+        fw.set_state(net, trainer, ckpt["state"])
+        history, start = list(ckpt["history"]), int(ckpt["epoch"])
+    info = {
+        "data": data_id(cfg, data),
+        "synthetic": bool(data.synthetic),
+        "backend": cfg.backend,
+        "devices": str(devs) if world == 1 else f"{world} DDP processes ({cfg.devices})",
+        "spec": cfg.spec,
+        "spec_hash": spec.spec_hash(),
+        "test_spec_hash": test_spec.spec_hash(),
+        "config": asdict(cfg),
+    }
+    lead = rank == 0
+    if lead:
+        print(f"data: {info['data']}", flush=True)
+
+    def on_epoch_end(record: dict[str, Any]) -> None:
+        history.append(record)
+        if not lead:
+            return
+        checkpoint.save(path, {
+            "epoch": record["epoch"], "spec_hash": info["spec_hash"], "config": asdict(cfg),
+            "history": history, "state": fw.get_state(net, trainer),
+        })  # fmt: skip
+        write_metrics(cfg.out, history, info)
+
+    train_iter, test_iter = _loaders(cfg, data, spec, test_spec, fw)
+    ran = fw.train(
+        net, train_iter, test_iter, cfg.epochs, trainer, devs,
+        start_epoch=start, on_epoch_end=on_epoch_end, show_progress=cfg.progress and lead,
+    )  # fmt: skip
+    if lead and ran:
+        for line in summary_lines(ran, str(info["devices"]), str(info["data"])):
+            print(line, flush=True)
+    sys.stdout.flush()
+    return history

@@ -1,0 +1,139 @@
+"""torch adapters: a Dataset that augments with a compiled spec or with replayed params, and its loader.
+
+Two modes:
+
+- ``mode="replay"`` (reproducible): sample ``index`` in ``epoch`` gets
+  ``augspec.sample(spec, seed, epoch, index)`` replayed with the backend's
+  functional ops. The batch order comes from :func:`augspec.trainers.data.batches`.
+  So a batch depends only on (seed, epoch, indices): the same with 0, 2 or
+  any number of workers, and the same order and params as the Gluon loader.
+- ``mode="compiled"`` (the chapter's way): ``augspec.compile(spec,
+  "torchvision")``; the native classes draw from torch's global RNG.
+  What is reproducible there:
+
+  * ``workers=0``: the main process's torch RNG; reproducible when the
+    caller seeds torch (``augspec.backends.load("torchvision").seed(n)``)
+    before each epoch, and then only for the same batch size and order.
+  * ``workers=k>0``: the loader's generator is seeded from (seed, epoch),
+    torch gives worker ``w`` the seed ``base_seed + w`` and
+    :func:`seed_worker` seeds every RNG the native classes use from it;
+    batches go to workers round-robin. So a run is reproducible for the
+    same (seed, epoch, workers, batch_size), but changing the worker count
+    changes which RNG stream each sample draws from, hence the
+    augmentations (the samples and order stay the same).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from augspec.backends import load as load_backend
+from augspec.trainers.data import MODES, as_chw_float, batches, check_arrays, check_mode
+from torch.utils.data import DataLoader, Dataset
+
+__all__ = ["MODES", "AugmentedDataset", "loader_generator", "make_loader", "seed_worker"]
+
+import augspec
+
+
+def _as_tensor(out: Any) -> torch.Tensor:
+    if isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim == 3:
+        return out.to(torch.float32)
+    return torch.from_numpy(as_chw_float(out))
+
+
+class AugmentedDataset(Dataset):
+    """(image CHW float32 tensor, label int64) with the spec applied per sample."""
+
+    def __init__(
+        self,
+        x: Any,
+        y: Any,
+        spec: Any,
+        mode: str = "replay",
+        seed: int = 0,
+        epoch: int = 0,
+        fidelity: str = "native",
+        backend: str = "torchvision",
+    ) -> None:
+        self.x, self.y = check_arrays(x, y)
+        self.spec = augspec._spec(spec)
+        self.mode = check_mode(mode)
+        self.seed, self.epoch = int(seed), int(epoch)
+        self.fidelity = fidelity
+        self.backend = backend  # for replay: "torchvision" or "reference"
+        self.compiled = (
+            augspec.compile(self.spec, "torchvision", fidelity) if mode == "compiled" else None
+        )
+
+    def set_epoch(self, epoch: int) -> None:
+        """Replay mode keys params by epoch; call before iterating a new epoch."""
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        index = int(index)
+        image = self.x[index]
+        if self.compiled is not None:
+            out = self.compiled(image)
+        else:
+            hw = (int(image.shape[0]), int(image.shape[1]))
+            params = augspec.sample(self.spec, self.seed, self.epoch, index, image_size=hw)
+            out = augspec.replay(self.spec, params, image, self.backend, self.fidelity)
+        return _as_tensor(out), torch.tensor(self.y[index], dtype=torch.int64)
+
+
+def seed_worker(worker_id: int) -> None:
+    """Seed every RNG the native transforms draw from, from torch's per-worker seed."""
+    import random
+
+    info = torch.utils.data.get_worker_info()
+    base = info.seed if info is not None else torch.initial_seed()
+    load_backend("torchvision").seed(base % 2**63)
+    random.seed(base)
+    np.random.seed(base % 2**32)
+
+
+def loader_generator(seed: int, epoch: int) -> torch.Generator:
+    """The loader's generator (it draws the workers' base seed), keyed by (seed, epoch)."""
+    entropy = np.random.SeedSequence([int(seed), int(epoch)], spawn_key=(0x746F7263,))  # "torc"
+    return torch.Generator().manual_seed(int(entropy.generate_state(1, np.uint64)[0]) >> 1)
+
+
+def make_loader(
+    x: Any,
+    y: Any,
+    spec: Any,
+    batch_size: int,
+    workers: int = 0,
+    seed: int = 0,
+    epoch: int = 0,
+    mode: str = "replay",
+    shuffle: bool = True,
+    drop_last: bool = False,
+    fidelity: str = "native",
+    backend: str = "torchvision",
+    **loader_kwargs: Any,
+) -> DataLoader:
+    """A DataLoader over one epoch: batches of (X (B, 3, H, W) float32, y (B,) int64).
+
+    The batch order is :func:`augspec.trainers.data.batches` of (seed, epoch),
+    so it is the same in both modes, for any worker count, and in the Gluon
+    loader. Make a new loader per epoch.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"Expected workers as an int >= 0; received workers={workers!r}")
+    dataset = AugmentedDataset(x, y, spec, mode, seed, epoch, fidelity, backend)
+    order = [b.tolist() for b in batches(len(dataset), batch_size, seed, epoch, shuffle, drop_last)]
+    return DataLoader(
+        dataset,
+        batch_sampler=order,
+        num_workers=workers,
+        worker_init_fn=seed_worker if workers > 0 else None,
+        generator=loader_generator(seed, epoch),
+        **loader_kwargs,
+    )
