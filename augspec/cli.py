@@ -3,7 +3,9 @@
 Subcommands live in their own modules, each with ``register(subparsers)``; a
 module whose optional dependencies are missing still registers and explains
 what to install when run. Errors from inside a framework never reach the
-user as a traceback: they get one line and exit status 2.
+user as a traceback: they get one line (``augspec CMD: error: ...`` on stderr)
+and exit status 2. ``--traceback`` (or ``AUGSPEC_TRACEBACK=1``) prints the
+full traceback instead, for debugging.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from augspec import SpecError, load
@@ -63,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="augspec",
         description="One image-augmentation spec for torchvision and MXNet Gluon.",
     )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        default=os.environ.get("AUGSPEC_TRACEBACK", "") not in ("", "0"),
+        help="on an error, print the full traceback instead of one line "
+        "(also: AUGSPEC_TRACEBACK=1)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("validate", help="validate spec files (exit 1 listing every problem)")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -82,19 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_line(command: str, err: BaseException) -> str:
+    """The one line the CLI prints for an error: ``augspec CMD: error: ...``."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if any(line.startswith(("Traceback (most recent", "Original Traceback")) for line in lines):
+        # An error re-raised from another process (a DataLoader worker, a DDP rank) carries
+        # that process's traceback in its message: keep its last line, the original error.
+        where = lines[0].strip(" -.:")
+        return f"augspec {command}: error: {lines[-1].removeprefix('ValueError: ')} ({where})"
+    if isinstance(err, (CommandError, ValueError)):  # augspec's own errors (SpecError included)
+        text = " / ".join(lines) if lines else type(err).__name__
+    else:  # OSError, a framework's error: its type and first line, never a traceback
+        text = f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+    return f"augspec {command}: error: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CommandError, SpecError, ValueError, FileNotFoundError) as err:
-        first = str(err).strip().splitlines()
-        print(f"augspec {args.command}: error: {' / '.join(first) if first else type(err).__name__}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"augspec {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - the CLI promises no framework tracebacks
-        print(f"augspec {args.command}: error: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        if args.traceback:
+            traceback.print_exc()
+        print(error_line(args.command, err), file=sys.stderr)
         return 2
 
 

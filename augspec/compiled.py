@@ -43,8 +43,13 @@ class Compiled:
     builds: list[OpBuild] = field(default_factory=list)
     check: Any = None  # callable(image) -> None, raising ValueError
     prepare: Any = None  # callable(image) -> what .native takes (e.g. numpy -> PIL)
+    # callable(image) -> output: check + prepare + native in one call, the backend's fast path
+    # (it may skip re-checking an input type and size it has already checked). None: the three.
+    run: Any = field(default=None, repr=False)
 
     def __call__(self, image: Any) -> Any:
+        if self.run is not None:
+            return self.run(image)
         if self.check is not None:
             self.check(image)
         if self.prepare is not None:

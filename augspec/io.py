@@ -105,8 +105,15 @@ def _unknown_field_message(field: str, loc: tuple[Any, ...], data: Any) -> str:
 def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
     """One problem per location: the errors of a union's branches are merged with 'or'."""
     merged: dict[str, tuple[list[str], str]] = {}
-    for e in err.errors():
-        loc, node = _loc_text(tuple(e["loc"]), data)
+    located = [(_loc_text(tuple(e["loc"]), data), e) for e in err.errors()]
+    # A union branch whose *type* did not match (size=[a, b] against the int branch)
+    # is noise when another branch matched the type and failed on the value.
+    valued = [loc for (loc, _), e in located if not e["type"].endswith("_type")]
+    for (loc, node), e in located:
+        if e["type"].endswith("_type") and any(
+            v == loc or v.startswith((loc + "[", loc + ".")) for v in valued
+        ):
+            continue
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = _unknown_field_message(str(e["loc"][-1]), e["loc"], data)

@@ -31,9 +31,21 @@ Prob = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)]
 PosInt = Annotated[int, Field(strict=True, gt=0)]
 NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 
+# The largest image side any op may produce, take or pad to: sizes above it are
+# refused when the spec is validated, and image/output sizes when the shape is
+# traced (augspec.pipeline.trace_hw), before any pixel is allocated. The
+# largest image is MAX_SIDE x MAX_SIDE x 3 (805 M values: 0.8 GB as uint8,
+# 3.2 GB as float32 after to_tensor).
+MAX_SIDE = 16384
+Side = Annotated[int, Field(strict=True, gt=0, le=MAX_SIDE)]
+
+# Normalize runs in float32 on both backends (smallest normal and largest float32).
+FLOAT32_TINY = 1.1754943508222875e-38
+FLOAT32_MAX = 3.4028234663852886e38
+
 # (height, width) or one int; what one int means is op-specific (documented
 # on each op).
-Size = PosInt | tuple[PosInt, PosInt]
+Size = Side | tuple[Side, Side]
 
 Interpolation = Literal["nearest", "bilinear", "bicubic"]
 
@@ -208,7 +220,7 @@ class RandomCrop(OpBase):
 
     op: Literal["random_crop"] = "random_crop"
     size: Size
-    padding: NonNegInt = 0
+    padding: Annotated[int, Field(strict=True, ge=0, le=MAX_SIDE)] = 0
     fill: Annotated[int, Field(strict=True, ge=0, le=255)] = 0
 
     @property
@@ -384,6 +396,22 @@ class Normalize(OpBase):
     def _std(cls, v: list[float]) -> list[float]:
         if any(s <= 0 for s in v):
             raise ValueError(f"Expected every std > 0; received std={v}")
+        # Both frameworks divide in float32: a std that is 0 there (torchvision
+        # raises, mxnet returns inf) or a value beyond float32 is refused here.
+        if any(s < FLOAT32_TINY or s > FLOAT32_MAX for s in v):
+            raise ValueError(
+                f"Expected every std in [{FLOAT32_TINY:.4g}, {FLOAT32_MAX:.4g}] "
+                f"(a normal float32: both backends divide in float32); received std={v}"
+            )
+        return v
+
+    @field_validator("mean")
+    @classmethod
+    def _mean(cls, v: list[float]) -> list[float]:
+        if any(abs(m) > FLOAT32_MAX for m in v):
+            raise ValueError(
+                f"Expected every |mean| <= {FLOAT32_MAX:.4g} (a float32); received mean={v}"
+            )
         return v
 
     @model_validator(mode="after")

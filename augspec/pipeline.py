@@ -10,6 +10,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from augspec.ops import (
+    MAX_SIDE,
     AnyOp,
     CenterCrop,
     Compose,
@@ -24,9 +25,10 @@ from augspec.ops import (
 
 FORMAT_VERSION: Final = 1
 
-# Largest image side any op may produce or accept: refusing absurd sizes up
-# front beats an out-of-memory kill half-way through a batch.
-MAX_SIDE = 16384
+# MAX_SIDE (defined in augspec.ops, where spec sizes are checked against it) is the
+# largest image side any op may produce or accept: refusing absurd sizes up front
+# beats an out-of-memory kill half-way through a batch (imported here so that
+# augspec.pipeline.MAX_SIDE keeps working).
 
 
 class Pipeline(BaseModel):
@@ -121,6 +123,11 @@ def output_hw(op: OpBase, hw: tuple[int, int]) -> tuple[int, int]:
     if isinstance(op, RandomCrop):
         ch, cw = op.hw
         ph, pw = h + 2 * op.padding, w + 2 * op.padding
+        if ph > MAX_SIDE or pw > MAX_SIDE:
+            raise ValueError(
+                f"random_crop: Expected the padded image <= {MAX_SIDE}x{MAX_SIDE}; "
+                f"received padding={op.padding} on a {h}x{w} image ({ph}x{pw})"
+            )
         if ch > ph or cw > pw:
             raise ValueError(
                 f"random_crop: Expected size <= padded image size {ph}x{pw}; "

@@ -35,7 +35,7 @@ from augspec.ops import (
     RandomResizedCrop,
     Resize,
 )
-from augspec.pipeline import Pipeline, resize_shorter_hw
+from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
 from augspec.registry import get_kernel, register_kernel
 from augspec.sampling import Params, check_params
 
@@ -283,4 +283,5 @@ def replay(spec: Pipeline, params: Params, image: Any) -> np.ndarray:
             f"image: Expected the size the params were sampled for, {params['image_size']}; "
             f"received {list(x.shape[:2])}"
         )
+    trace_hw(spec, (int(x.shape[0]), int(x.shape[1])))  # crops that do not fit: before any pixel moves
     return apply_ops(spec.ops, plist, x)

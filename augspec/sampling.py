@@ -14,7 +14,9 @@ Distributions (documented per op, checked by tests):
   ``area ~ U(scale) * H * W``, ``log(aspect) ~ U(log ratio)``,
   ``w = round(sqrt(area * aspect))``, ``h = round(sqrt(area / aspect))``;
   the first box that fits is placed uniformly. Otherwise the central box
-  with the aspect clamped into ``ratio``.
+  with the aspect clamped into ``ratio``, at least 1 pixel per side
+  (torchvision's fallback rounds a side to 0 on tiny images with a narrow
+  ``ratio``, e.g. 1x1 with ratio [0.5, 0.5]: an empty box).
 - ``random_crop``: ``top ~ U{0..H+2p-h}``, ``left ~ U{0..W+2p-w}``.
 - ``brightness``/``contrast``/``saturation``: ``factor ~ U(range)``;
   ``hue``: ``factor ~ U(range)`` (fractions of a turn).
@@ -107,12 +109,12 @@ def rrc_box(
             top = int(rng.integers(0, height - h + 1))
             left = int(rng.integers(0, width - w + 1))
             return top, left, h, w
-    # Fallback: the central box, aspect clamped into ratio.
+    # Fallback: the central box, aspect clamped into ratio (never empty: torchvision's can be).
     in_ratio = width / height
     if in_ratio < min(ratio):
-        w, h = width, int(round(width / min(ratio)))
+        w, h = width, max(1, int(round(width / min(ratio))))
     elif in_ratio > max(ratio):
-        h, w = height, int(round(height * max(ratio)))
+        h, w = height, max(1, int(round(height * max(ratio))))
     else:
         w, h = width, height
     return (height - h) // 2, (width - w) // 2, h, w

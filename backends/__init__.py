@@ -2,7 +2,10 @@
 
 Each backend module (``torchvision``, ``gluon``) has the same public names:
 ``NAME``, ``compile(spec, fidelity)``, ``replay(spec, params, image)``,
-``to_numpy(x)``, ``TOLERANCES``.
+``to_numpy(x)``, ``TOLERANCES`` (op -> the stated spec tolerance, (max, mean) abs difference to
+the reference in 0-255 units: what "agrees with the spec" means; ``fidelity="spec"`` keeps a
+native class iff it measured within it) and ``NATIVE_ENVELOPE`` (what the native classes
+measured, for the regression tests).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from augspec.backends.gluon_kernels import NATIVE, SPEC, NDArray
+from augspec.backends.gluon_kernels import NATIVE, SPEC, NDArray, mx_float
 from augspec.backends.gluon_mx import mx
 
 from augspec.ops import OpBase
@@ -32,7 +32,7 @@ class MxRandom:
         return self.uniform(0.0, 1.0)
 
     def uniform(self, low: float, high: float) -> float:
-        draw = mx.nd.random.uniform(low, high, shape=(1,), dtype="float64")
+        draw = mx.nd.random.uniform(mx_float(low), mx_float(high), shape=(1,), dtype="float64")
         return float(draw.asscalar())
 
     def integers(self, low: int, high: int) -> int:
@@ -40,9 +40,9 @@ class MxRandom:
         return int(mx.nd.random.randint(low, high, shape=(1,)).asscalar())
 
     def normal(self, loc: float, scale: float, size: int) -> np.ndarray:
-        if scale == 0:
+        if mx_float(scale) == 0:
             return np.full(size, float(loc))
-        draw = mx.nd.random.normal(loc, scale, shape=(size,), dtype="float64")
+        draw = mx.nd.random.normal(mx_float(loc), mx_float(scale), shape=(size,), dtype="float64")
         return np.asarray(draw.asnumpy())
 
     def permutation(self, n: int) -> np.ndarray:
@@ -65,11 +65,12 @@ class AugspecBlock(mx.gluon.Block):
         """Params for one image of size ``hw`` (the spec's distribution, mxnet's RNG)."""
         return sample_ops([self.op], MX_RANDOM, hw)[0]  # type: ignore[arg-type]
 
-    def apply(self, x: NDArray, params: Params) -> NDArray:
+    def apply_params(self, x: NDArray, params: Params) -> NDArray:
+        # Not `apply`: gluon.Block.apply(fn) walks child blocks (net.apply(init)) and must keep working.
         return get_kernel(self.op.op, self.kernel_backend)(self.op, params, x)
 
     def forward(self, x: NDArray) -> NDArray:
-        return self.apply(x, self.sample((int(x.shape[0]), int(x.shape[1]))))
+        return self.apply_params(x, self.sample((int(x.shape[0]), int(x.shape[1]))))
 
     def __repr__(self) -> str:
         fields = self.op.model_dump(exclude={"op"})

@@ -44,6 +44,25 @@ INTERP_CODES = {"nearest": 0, "bilinear": 1, "bicubic": 2}
 
 NDArray = Any  # mx.nd.NDArray; mxnet ships no type stubs
 
+_F32 = np.finfo(np.float32)
+
+
+def mx_float(value: float) -> float:
+    """``value`` as an mxnet operator parameter can take it.
+
+    mxnet passes operator parameters as text and parses float ones into float32
+    (scalars into double), refusing what does not parse to a normal number
+    (measured on 1.9.1: ``Out of range value for max_factor, value='1e-39'``;
+    ``1e39`` too; scalars from 1e-308 down). Found by tests/test_properties.py
+    with a valid spec, ``brightness: [0.0, 2.2e-313]``. A magnitude below float32's
+    smallest normal number is 0 for every op here (a factor, shift or offset of
+    1e-38 moves no 0-255 value), and one above float32's largest is that largest.
+    """
+    value = float(value)
+    if abs(value) < _F32.tiny:
+        return 0.0
+    return float(np.clip(value, -_F32.max, _F32.max))
+
 
 def kernel_for(op_name: str, fidelity: str) -> Any:
     """The replay kernel of an op: its substitute in fidelity "spec" where there is one."""
@@ -128,6 +147,7 @@ def _fixed_factor(name: str, x: NDArray, factor: float) -> NDArray:
         # Gluon's RandomHue draws 1 + U(-h, h) turns (min_factor must be >= 0); same angle.
         factor = 1.0 + factor
     fn = getattr(mx.nd.image, f"random_{name}")
+    factor = mx_float(factor)
     return fn(x, min_factor=factor, max_factor=factor)
 
 
@@ -247,10 +267,11 @@ def gray(xf: NDArray) -> NDArray:
 
 
 def adjust_brightness(x: NDArray, factor: float) -> NDArray:
-    return to_uint8(_f64(x) * factor)
+    return to_uint8(_f64(x) * mx_float(factor))
 
 
 def adjust_contrast(x: NDArray, factor: float) -> NDArray:
+    factor = mx_float(factor)
     xf = _f64(x)
     mean = float(gray(xf).mean().asscalar())
     return to_uint8(xf * factor + (1.0 - factor) * mean)
@@ -259,7 +280,7 @@ def adjust_contrast(x: NDArray, factor: float) -> NDArray:
 def adjust_saturation(x: NDArray, factor: float) -> NDArray:
     # mxnet's AdjustSaturationImpl assigns instead of summing the grey level
     # (gray = 0.114 * B only): a 60-70 level departure on the photo.
-    xf = _f64(x)
+    xf, factor = _f64(x), mx_float(factor)
     return to_uint8(mx.nd.broadcast_add(xf * factor, gray(xf) * (1.0 - factor)))
 
 
@@ -296,7 +317,7 @@ def adjust_hue(x: NDArray, factor: float) -> NDArray:
     # mxnet rotates hue in HLS and truncates; HSV and HLS share the hue angle,
     # so the spec's HSV rotation with round half up is what differs (by 1).
     h, s, v = _rgb_to_hsv(_f64(x) / 255.0)
-    h = h + factor
+    h = h + mx_float(factor)
     h = h - mx.nd.floor(h)
     return to_uint8(_hsv_to_rgb(h, s, v) * 255.0)
 

@@ -9,6 +9,17 @@ starts torch at 1 (torch reads ``omp_get_max_threads()`` lazily; no
 engine threads, so giving the importing thread its OpenMP setting back does
 not change mxnet's own threading.
 
+The cause (mxnet's ``src/engine/openmp.cc``): unless ``MXNET_OMP_MAX_THREADS`` or
+``OMP_NUM_THREADS`` is set, mxnet takes *half* the processors OpenMP reports (it assumes
+hyper-threading on x86: 1 on a 2-core machine), calls ``omp_set_num_threads`` with that
+and runs every operator with that many threads. Measured: the Gluon training step used
+one of the two cores (one engine thread busy) and ran at ~0.6x torch's two-thread step.
+So, where neither variable is set, :func:`import_mxnet` sets ``MXNET_OMP_MAX_THREADS`` to
+the cores this process may run on (what OpenMP and torch use by default) for the import
+only (mxnet reads it once, then it is removed so that child processes start clean);
+mxnet then uses every core and leaves the importing thread's OpenMP setting alone. Set
+either variable yourself to choose otherwise.
+
 Every gluon backend module imports mxnet from here.
 """
 
@@ -18,6 +29,7 @@ import contextlib
 import ctypes
 import os
 import sys
+import warnings
 from typing import Any
 
 
@@ -45,7 +57,18 @@ def import_mxnet() -> Any:
         return sys.modules["mxnet"]
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch is not None else None
-    import mxnet
+    ours = not any(os.environ.get(k) for k in ("MXNET_OMP_MAX_THREADS", "OMP_NUM_THREADS"))
+    if ours:  # else mxnet's own choice (half the processors), see the module docstring
+        os.environ["MXNET_OMP_MAX_THREADS"] = str(_default_omp_threads())
+    try:
+        with warnings.catch_warnings():
+            # mxnet 1.9.1 touches numpy names that numpy has since deprecated (np.bool, the NEP 32
+            # financial functions): its import-time DeprecationWarnings are not the caller's to fix.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import mxnet
+    finally:
+        if ours:
+            os.environ.pop("MXNET_OMP_MAX_THREADS", None)
 
     if torch is not None and torch_threads is not None:
         torch.set_num_threads(torch_threads)  # sets OpenMP and MKL together

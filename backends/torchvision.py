@@ -25,8 +25,10 @@ random_apply       RandomApply([...], p)                               native
 compose            Compose([...])                                      native
 ================== ================================================== ===========================
 
-Why (measured by ``benchmarks/measure_torchvision.py`` on the PIL path, 0-255 units; the rule is
-"native where max <= 1 and mean <= 0.25", i.e. off by at most one rounding on a minority of pixels):
+Why (measured by ``benchmarks/measure_torchvision.py`` on the PIL path, 0-255 units): an op's
+native class stays iff what it measured is within the op's stated spec tolerance,
+:data:`TOLERANCES` (for resampling "max <= 1 and mean <= 0.25", i.e. off by at most one rounding
+on a minority of pixels; exact or one .5 tie for the rest):
 
 - resize/random_resized_crop, bilinear: PIL works in fixed point and rounds to uint8 between its
   horizontal and vertical passes: max 1, mean ~0.15. Kept native.
@@ -43,9 +45,10 @@ Why (measured by ``benchmarks/measure_torchvision.py`` on the PIL path, 0-255 un
   fidelities; ``apply_params(x, params)`` is their given-params path, used by
   ``replay(fidelity="spec")`` (registry key ``"torchvision:spec"``; native kernels under
   ``"torchvision"``). Measured after substitution: max 0 (colour) / max 1 (bilinear, still native).
-- The tensor path (torch uint8 CHW given to ``replay``) has its own measured table,
-  ``TENSOR_TOLERANCES``: antialiased bilinear/bicubic within 1, legacy ``nearest`` off by whole
-  rows (floor(i * in / out)), colour ops truncating.
+- What native fidelity measured is kept, for the regression tests only, in
+  :data:`NATIVE_ENVELOPE` (PIL path) and :data:`TENSOR_NATIVE_ENVELOPE` (torch uint8 CHW given
+  to ``replay``: antialiased bilinear/bicubic within 1, legacy ``nearest`` off by whole rows
+  (floor(i * in / out)), colour ops truncating).
 
 Inputs: numpy HWC uint8, PIL RGB images and torch uint8 CHW tensors. ``compile`` feeds the native
 pipeline a PIL image whatever it is given (the chapter's ``ToTensor`` wants PIL); ``replay`` keeps a
@@ -90,71 +93,80 @@ from . import torchvision_kernels as K
 NAME = "torchvision"
 SPEC = NAME + ":spec"  # registry key of the substitute kernels
 
-# Measured max / mean abs difference to the reference (0-255 units; tensors * 255), rounded up.
-# Source: benchmarks/measure_torchvision.py (full photo + tests/torchvision_cases.py edge images,
-# 8 seeds); means are over every compared value of an op (the tests downsize the photo, which
-# weighs the edge images more, hence the margins).
+# Two tables of (max, mean) abs difference to the reference (0-255 units; tensors * 255).
+#
+# TOLERANCES: the stated spec tolerance, what "agrees with the spec" means for this backend.
+# fidelity="spec" keeps an op's native class iff its measured native difference is within it
+# (substitution_reason is None exactly there), the tests hold fidelity="spec" to it, and the
+# parity report judges both fidelities by it.
 _EXACT = (0.0, 0.0)
 # Measured 0; one unit allowed where torch and numpy sum in a different order and a float64
 # value sits on a .5 tie.
 _TIES = (1.0, 0.001)
-_SPEC = {
+TOLERANCES: dict[str, tuple[float, float]] = {
     "horizontal_flip": _EXACT,
     "vertical_flip": _EXACT,
-    # Bilinear stays native (PIL fixed point, one rounding between passes): max 1, mean <= 0.09.
-    "random_resized_crop": (1.0, 0.1),
-    "resize": (1.0, 0.1),
+    # Bilinear stays native: PIL's fixed point rounds once between its two passes (max 1, mean
+    # 0.14-0.15 on the full photo). The rule: native if at most one rounding away (max 1) on at
+    # most a quarter of the values on average.
+    "random_resized_crop": (1.0, 0.25),
+    "resize": (1.0, 0.25),
     "center_crop": _EXACT,
     "random_crop": _EXACT,
     "brightness": _EXACT,
     "contrast": _TIES,
     "saturation": _TIES,
     "hue": _TIES,
-    "color_jitter": _TIES,
+    # Up to four rounding steps in a row: a .5 tie that the summation order decides differently
+    # in one step (the grey level 0.299 R + 0.587 G + 0.114 B is often an exact multiple of
+    # 0.001, so k * x + (1 - k) * grey lands on .5) is one level there, and every later blend
+    # multiplies it by its factor: 1 -> 1.4 -> 1.96 under two later factors of 1.4, i.e. 3
+    # after rounding (measured: max 3, mean 1e-5 on the photo, all factors 1.4, saturation
+    # first). Both backends give the same values there; only the reference's sum differs.
+    "color_jitter": (3.0, 0.001),
     "lighting": _TIES,
     "to_tensor": _EXACT,
     "normalize": (0.001, 0.0001),  # float32 (x - mean) / std, same formula
 }
-TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {
-    # PIL path (numpy / PIL input): what compile(...) runs and the chapter uses.
-    "native": {
-        **_SPEC,
-        # nearest: PIL's fixed-point source coordinates pick the neighbouring row/column at some
-        # scales (max 226, case mean <= 1.8); bicubic: PIL clips the cubic overshoot to uint8
-        # between its two passes (max 30 at hard edges); bilinear: max 1.
-        "random_resized_crop": (255.0, 2.0),
-        "resize": (255.0, 2.0),
-        # Image.blend truncates instead of rounding (bias -0.5); contrast/saturation blend with an
-        # integer grey level (rounded mean / convert("L")), amplified by |1 - factor| (up to 3).
-        "brightness": (1.0, 0.5),
-        "contrast": (1.0, 0.5),
-        "saturation": (3.0, 0.5),
-        # 8-bit HSV round trip and a hue shift quantised to int(factor * 255) / 255 of a turn.
-        "hue": (20.0, 0.6),
-        # Four truncating/quantising steps in a row (measured max 15, mean 1.4).
-        "color_jitter": (20.0, 1.6),
-    },
-    "spec": _SPEC,
+
+# NATIVE_ENVELOPE: what fidelity="native" measured (rounded up), for the backend's regression
+# tests only. Source: benchmarks/measure_torchvision.py (full photo + tests/torchvision_cases.py
+# edge images, 8 seeds); means are over every compared value of an op (the tests downsize the
+# photo, which weighs the edge images more, hence the margins).
+# PIL path (numpy / PIL input): what compile(...) runs and the chapter uses.
+NATIVE_ENVELOPE: dict[str, tuple[float, float]] = {
+    **TOLERANCES,
+    # nearest: PIL's fixed-point source coordinates pick the neighbouring row/column at some
+    # scales (max 226, case mean <= 1.8); bicubic: PIL clips the cubic overshoot to uint8
+    # between its two passes (max 30 at hard edges); bilinear: max 1.
+    "random_resized_crop": (255.0, 2.0),
+    "resize": (255.0, 2.0),
+    # Image.blend truncates instead of rounding (bias -0.5); contrast/saturation blend with an
+    # integer grey level (rounded mean / convert("L")), amplified by |1 - factor| (up to 3).
+    "brightness": (1.0, 0.5),
+    "contrast": (1.0, 0.5),
+    "saturation": (3.0, 0.5),
+    # 8-bit HSV round trip and a hue shift quantised to int(factor * 255) / 255 of a turn.
+    "hue": (20.0, 0.6),
+    # Four truncating/quantising steps in a row (measured max 15, mean 1.4).
+    "color_jitter": (20.0, 1.6),
 }
 
 # Tensor path (a torch uint8 CHW tensor given to replay): torchvision's tensor kernels.
-TENSOR_TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {
-    "native": {
-        **_SPEC,
-        # nearest: torch's legacy "nearest" takes floor(i * in / out), not the pixel centre:
-        # shifted rows/columns (max 255, case mean <= 40). Antialiased bilinear/bicubic
-        # (PIL's filters in float, a = -0.5) round once: max 1.
-        "random_resized_crop": (255.0, 40.0),
-        "resize": (255.0, 40.0),
-        # _blend truncates (.to(uint8)); the grey level is truncated to uint8 before use.
-        "brightness": (1.0, 0.5),
-        "contrast": (2.0, 0.5),
-        "saturation": (4.0, 0.7),
-        # float HSV, but float -> uint8 by truncating x * 255.999: max 1.
-        "hue": (1.0, 0.15),
-        "color_jitter": (7.0, 1.6),
-    },
-    "spec": {**_SPEC, "random_resized_crop": (1.0, 0.02), "resize": (1.0, 0.02)},
+TENSOR_NATIVE_ENVELOPE: dict[str, tuple[float, float]] = {
+    **TOLERANCES,
+    # nearest: torch's legacy "nearest" takes floor(i * in / out), not the pixel centre:
+    # shifted rows/columns (max 255, case mean <= 40). Antialiased bilinear/bicubic
+    # (PIL's filters in float, a = -0.5) round once: max 1.
+    "random_resized_crop": (255.0, 40.0),
+    "resize": (255.0, 40.0),
+    # _blend truncates (.to(uint8)); the grey level is truncated to uint8 before use.
+    "brightness": (1.0, 0.5),
+    "contrast": (2.0, 0.5),
+    "saturation": (4.0, 0.7),
+    # float HSV, but float -> uint8 by truncating x * 255.999: max 1.
+    "hue": (1.0, 0.15),
+    "color_jitter": (7.0, 1.6),
 }
 
 _COLOR_WHY = (
@@ -170,7 +182,11 @@ _WHY = {
 
 
 def substitution_reason(op: OpBase) -> str | None:
-    """Why ``fidelity="spec"`` replaces this op's native class, or None where it stays native."""
+    """Why ``fidelity="spec"`` replaces this op's native class, or None where it stays native.
+
+    None exactly where the native class measured within :data:`TOLERANCES` (checked by
+    tests/test_parity.py for every leaf op).
+    """
     if isinstance(op, (Resize, RandomResizedCrop)):
         if op.interpolation == "bicubic":
             return "PIL rounds and clips to uint8 between its two bicubic passes"
@@ -289,7 +305,32 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     def check(image: Any) -> None:
         trace_hw(spec, input_hw(image))
 
-    return Compiled(NAME, fidelity, native, builds, check=check, prepare=_to_pil)
+    return Compiled(NAME, fidelity, native, builds, check=check, prepare=_to_pil,
+                    run=_runner(native, check))
+
+
+def _runner(native: T.Compose, check: Callable[[Any], None]) -> Callable[[Any], Any]:
+    """check + prepare + native in one frame, with the input check cached per image size.
+
+    Whether a PIL image passes ``check`` depends only on its mode and size, so an RGB PIL
+    image of a size already checked goes straight to the transforms; anything else gets the
+    full check (and its errors) every time. Reading PIL's ``.mode``/``.size`` costs ~0.1 us,
+    where ``np.asarray`` (to read the shape) copies the image (~100 us at 400x500). A
+    one-transform Compose calls its transform directly (what ``Compose`` would do).
+    """
+    sizes: set[tuple[int, int]] = set()
+    target = native.transforms[0] if len(native.transforms) == 1 else native
+    pil = Image.Image
+
+    def run(image: Any) -> Any:
+        if isinstance(image, pil) and image.mode == "RGB" and image.size in sizes:
+            return target(image)
+        check(image)
+        if isinstance(image, pil) and len(sizes) < 4096:
+            sizes.add(image.size)
+        return target(_to_pil(image))
+
+    return run
 
 
 # ---- replay kernels -------------------------------------------------------------------
@@ -424,6 +465,7 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
             f"image: Expected the size the params were sampled for, {params['image_size']}; "
             f"received {list(hw)}"
         )
+    trace_hw(spec, hw)  # the shared errors for crops that do not fit, as gluon and the reference
     return apply_ops(spec.ops, plist, _for_replay(image), fidelity)
 
 

@@ -253,6 +253,10 @@ class FaithfulRandomResizedCrop(T.RandomResizedCrop):
 
     def forward(self, img: Any) -> Any:
         top, left, height, width = self.get_params(img, self.scale, self.ratio)
+        if height < 1 or width < 1:  # torchvision's fallback box, empty on tiny images:
+            img_h, img_w = image_hw(img)  # the spec's (augspec.sampling.rrc_box) is >= 1 px
+            height, width = max(height, 1), max(width, 1)
+            top, left = (img_h - height) // 2, (img_w - width) // 2
         return self.apply_params(img, {"top": top, "left": left, "height": height, "width": width})
 
 

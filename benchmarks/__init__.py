@@ -14,6 +14,7 @@ are skipped with the reason printed.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 import platform
 import time
@@ -33,11 +34,21 @@ def machine_info() -> dict[str, Any]:
     info: dict[str, Any] = {"python": platform.python_version(), "machine": platform.machine(),
                             "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()}
     for name in ("numpy", "torch", "torchvision", "mxnet"):
+        # The installed version, without importing: a plain ``import mxnet`` would set this
+        # process's OpenMP threads (torch's included) before backends.gluon_mx could.
         try:
-            info[name] = importlib.import_module(name).__version__
-        except Exception:  # noqa: BLE001 - a missing framework is reported, not fatal
+            info[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
             info[name] = None
     return info
+
+
+def _loadavg() -> list[float] | None:
+    """1, 5 and 15 minute load averages (other jobs on the machine inflate absolute times)."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def run(names: list[str] | None = None, quick: bool = False, out: str | None = None) -> list[Result]:
@@ -47,6 +58,8 @@ def run(names: list[str] | None = None, quick: bool = False, out: str | None = N
     if unknown:
         raise ValueError(f"Expected benchmark names among {', '.join(BENCHMARKS)}; received {', '.join(unknown)}")
     results = []
+    load_start = _loadavg()
+    print(f"machine: {machine_info()['cpus']} cores, load average at start {load_start}", flush=True)
     for name in names:
         start = time.perf_counter()
         result = importlib.import_module(BENCHMARKS[name]).run(quick=quick)
@@ -54,7 +67,10 @@ def run(names: list[str] | None = None, quick: bool = False, out: str | None = N
         print(table(result), flush=True)
         print(f"({name}: {result['seconds']} s)\n", flush=True)
         results.append(result)
+    load_end = _loadavg()
+    print(f"load average at end {load_end}", flush=True)
     if out:
-        write_json(out, results, {**machine_info(), "quick": quick, "names": names})
+        write_json(out, results, {**machine_info(), "quick": quick, "names": names,
+                                  "loadavg_start": load_start, "loadavg_end": load_end})
         print(f"wrote {out}")
     return results

@@ -3,7 +3,8 @@
 Per-image path: ``augspec.compile(spec, "torchvision")`` on each HWC uint8 image (as a
 Dataset does), then a uint8/float batch by ``torch.stack``. Batched path:
 ``compile_batched(spec)(batch_nchw_uint8, seed, epoch, indices)``, sampling included
-(vectorised; identical params to ``augspec.sample``). Both single-threaded
+(vectorised; identical params to ``augspec.sample``); "of which apply" times
+``bp.apply`` with the params sampled beforehand (the rest is sampling). Both single-threaded
 (``torch.set_num_threads(1)``), so "us per image" is per core. On a GPU (when one is
 present), flip + random_crop + color_jitter on a 256-image 32x32 batch, with params
 sampled beforehand (apply only) and with sampling.
@@ -58,7 +59,8 @@ def _cases(quick: bool) -> list[tuple[str, str, np.ndarray]]:
 
 def run(quick: bool = False) -> Result:
     result = new_result(NAME, "Batched torch target vs per-image torchvision (1 thread)",
-                        ["pipeline", "image", "batch", "per-image us/img", "batched us/img", "speedup"])
+                        ["pipeline", "image", "batch", "per-image us/img", "batched us/img", "of which apply",
+                         "speedup"])
     torch, why = try_import("torch")
     tv, why_tv = try_import("augspec.backends.torchvision")
     tb, why_tb = try_import("augspec.backends.torch_batched")
@@ -71,19 +73,24 @@ def run(quick: bool = False) -> Result:
         repeats = 5 if quick else 11
         for name, label, images in _cases(quick):
             spec = augspec.load(_example(name))
-            batch = torch.from_numpy(images).permute(0, 3, 1, 2)
+            batch = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # the NCHW batch it takes
             bp = tb.compile_batched(spec)
             idx = np.arange(len(images))
+            arrays = bp.sample(0, 0, idx, images.shape[1:3])
+
             def batched(bp: Any = bp, batch: Any = batch, idx: np.ndarray = idx) -> Any:
                 return bp(batch, 0, 0, idx)
 
+            def apply_only(bp: Any = bp, batch: Any = batch, arrays: Any = arrays) -> Any:
+                return bp.apply(batch, arrays)
+
             t = interleaved({"per_image": _per_image(augspec.compile(spec, "torchvision"), images),
-                             "batched": batched}, repeats)
+                             "batched": batched, "apply": apply_only}, repeats)
             n = len(images)
             result["rows"].append({
                 "pipeline": name, "image": label, "batch": n,
                 "per-image us/img": t["per_image"] / n * 1e6, "batched us/img": t["batched"] / n * 1e6,
-                "speedup": t["per_image"] / t["batched"],
+                "of which apply": t["apply"] / n * 1e6, "speedup": t["per_image"] / t["batched"],
             })
     finally:
         torch.set_num_threads(threads)

@@ -20,6 +20,16 @@ Result = dict[str, Any]
 
 def interleaved(cases: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1) -> dict[str, float]:
     """Median seconds per call of each case, the cases interleaved repeat by repeat."""
+    return {name: statistics.median(ts) for name, ts in interleaved_runs(cases, repeats, warmup).items()}
+
+
+def paired_ratio(runs: dict[str, list[float]], num: str, den: str) -> float:
+    """Median over repeats of ``num / den`` timed in the same repeat (drift cancels pairwise)."""
+    return statistics.median(a / b for a, b in zip(runs[num], runs[den], strict=True))
+
+
+def interleaved_runs(cases: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Seconds of every repeat of each case, the cases interleaved repeat by repeat."""
     names = list(cases)
     for _ in range(warmup):
         for name in names:
@@ -31,7 +41,7 @@ def interleaved(cases: dict[str, Callable[[], Any]], repeats: int, warmup: int =
             start = time.perf_counter()
             cases[name]()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times
 
 
 def try_import(module: str) -> tuple[Any, str | None]:

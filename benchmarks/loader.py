@@ -3,7 +3,8 @@
 One epoch over synthetic CIFAR-shaped images (32x32 uint8, ``trainers.cifar.synthetic_cifar``),
 batch 256, per loader: torch DataLoader and Gluon DataLoader with the compiled native
 pipeline (the chapter's way) with 0 and 2 workers, the reproducible replay mode, and the
-batched torch target (``backends.torch_batched.iterate``, no workers). Every loader is
+batched torch target as ``augspec train --batched-augment`` uses it
+(``trainers.torch_data.make_batched_loader``, no workers). Every loader is
 consumed fully and the repeats are interleaved; worker start-up is part of an epoch.
 """
 
@@ -23,6 +24,20 @@ def _consume(loader: Any) -> int:
     for x, _ in loader:
         n += int(x.shape[0])
     return n
+
+
+def _one_thread(fn: Any) -> Any:
+    """Run ``fn`` with torch at one intra-op thread (the batched loader's ops are small: on a
+    machine whose other core is busy, a two-thread OpenMP region waits for the descheduled
+    thread at every op)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(threads)
 
 
 def run(quick: bool = False) -> Result:
@@ -55,12 +70,12 @@ def run(quick: bool = False) -> Result:
                 cases[f"gluon {mode}|{workers}"] = (
                     lambda m=mode, w=workers: _consume(gdata.make_loader(x, y, spec, 256, workers=w, mode=m)))
     tb, why_b = try_import("augspec.backends.torch_batched")
-    if tb is None:
-        result["skipped"].append(f"batched: {why_b}")
+    if tb is None or tdata is None:
+        result["skipped"].append(f"batched: {why_b or why_t}")
     else:
-        bp = tb.compile_batched(spec)
-        order = data_mod.batches(len(x), 256, 0, 0)
-        cases["torch batched (torch_batched.iterate)|0"] = lambda: _consume(tb.iterate(bp, x, y, order, 0, 0))
+        cases["torch batched (--batched-augment)|0"] = lambda: _consume(tdata.make_batched_loader(x, y, spec, 256))
+        cases["torch batched (--batched-augment), torch at 1 thread|0"] = lambda: _one_thread(
+            lambda: _consume(tdata.make_batched_loader(x, y, spec, 256)))
     if not cases:
         return result
     t = interleaved(cases, 3 if quick else 5)

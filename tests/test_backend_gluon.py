@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-mx = pytest.importorskip("mxnet", reason="the gluon backend needs mxnet (pip install 'augspec[mxnet]')")
+from .conftest import require_mxnet
+
+mx = require_mxnet("the gluon backend needs mxnet (pip install 'augspec[mxnet]')")
 
 from augspec.backends import gluon  # noqa: E402
 from augspec.backends.gluon_blocks import FAITHFUL, MX_RANDOM, AugspecBlock  # noqa: E402
@@ -46,10 +48,12 @@ def test_every_op_has_a_case() -> None:
 
 
 def test_tolerances_cover_every_leaf_op() -> None:
-    for fidelity in ("native", "spec"):
-        assert set(gluon.TOLERANCES[fidelity]) == set(LEAF_OPS)
-        for op_name, (max_abs, mean_abs) in gluon.TOLERANCES[fidelity].items():
+    for table in (gluon.TOLERANCES, gluon.NATIVE_ENVELOPE):
+        assert set(table) == set(LEAF_OPS)
+        for op_name, (max_abs, mean_abs) in table.items():
             assert 0 <= mean_abs <= max_abs, op_name
+            stated = gluon.TOLERANCES[op_name]
+            assert max_abs >= stated[0] and mean_abs >= stated[1], op_name
 
 
 @pytest.mark.parametrize("op_name", OP_NAMES)
@@ -69,13 +73,18 @@ def test_compiles_and_runs_with_expected_type_shape_dtype(
         else:
             assert "substituted" not in statuses.values()
         for name, image in images.items():
-            # gluon's own RandomResizedCrop draws empty boxes on a 1x1 image
-            # (no w > 0 check in mx.image.random_size_crop): documented, not run.
-            if not _fits(spec, image) or (
-                fidelity == "native" and name == "1x1" and op_name == "random_resized_crop"
-            ):
+            if not _fits(spec, image):
                 continue
-            out = compiled(image)
+            if fidelity == "native" and name == "1x1" and op_name == "random_resized_crop":
+                # gluon's own RandomResizedCrop draws an empty box on a 1x1 image about a quarter
+                # of the time (no w > 0 check in mx.image.random_size_crop): documented ValueError.
+                try:
+                    out = compiled(image)
+                except ValueError as err:
+                    assert "empty crop box" in str(err) and "fidelity='spec'" in str(err)
+                    continue
+            else:
+                out = compiled(image)
             assert isinstance(out, mx.nd.NDArray)
             out_np = gluon.to_numpy(out)
             h, w = trace_hw(spec, hw(image))[-1]
@@ -102,8 +111,9 @@ def test_replay_matches_reference_within_tolerance(
                 assert isinstance(out, mx.nd.NDArray)
                 d = diff_255(gluon.to_numpy(out), ref)
                 worst, total, count = max(worst, float(d.max())), total + float(d.sum()), count + d.size
-    if op_name in gluon.TOLERANCES[fidelity]:
-        max_tol, mean_tol = gluon.TOLERANCES[fidelity][op_name]
+    table = gluon.TOLERANCES if fidelity == "spec" else gluon.NATIVE_ENVELOPE
+    if op_name in table:
+        max_tol, mean_tol = table[op_name]
     else:  # compose / random_apply: exact children in "spec"; any in "native"
         max_tol, mean_tol = (1.0, 0.01) if fidelity == "spec" else (255.0, 255.0)
     assert worst <= max_tol, (op_name, fidelity, worst)
@@ -299,3 +309,14 @@ def test_other_types_are_refused_clearly() -> None:
     with pytest.raises(ValueError, match="fidelity"):
         gluon.compile(spec, "exact")
     assert augspec.to_numpy(mx.nd.zeros((3, 2, 2))).dtype == np.float32
+
+
+def test_compiled_gluon_pipeline_keeps_block_apply_working() -> None:
+    """Gluon's Block.apply(fn) walks child blocks; augspec's blocks must not shadow it."""
+    spec = augspec.load("examples/cifar_recipe.json")
+    for fidelity in ("native", "spec"):
+        seen: list[str] = []
+        augspec.compile(spec, backend="gluon", fidelity=fidelity).native.apply(
+            lambda block, seen=seen: seen.append(type(block).__name__)
+        )
+        assert "RandomCrop" in seen and len(seen) >= 3, seen

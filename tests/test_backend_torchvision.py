@@ -57,18 +57,24 @@ def test_every_op_has_a_case() -> None:
     assert set(OP_NAMES) <= covered, f"ops without a case: {set(OP_NAMES) - covered}"
 
 
-@pytest.mark.parametrize("table", [tv.TOLERANCES, tv.TENSOR_TOLERANCES], ids=["pil", "tensor"])
+@pytest.mark.parametrize("table", [tv.TOLERANCES, tv.NATIVE_ENVELOPE, tv.TENSOR_NATIVE_ENVELOPE],
+                         ids=["spec", "native-pil", "native-tensor"])
 def test_tolerances_cover_every_leaf_op(table: dict) -> None:
-    for fidelity in ("native", "spec"):
-        assert sorted(table[fidelity]) == sorted(LEAF_OPS)
-        for op, (mx, mean) in table[fidelity].items():
-            assert 0 <= mean <= max(mx, 0.001), op
-    # The point of fidelity="spec": at most one rounding away from the reference.
-    assert max(mx for mx, _ in table["spec"].values()) <= 1.0
+    assert sorted(table) == sorted(LEAF_OPS)
+    for op, (mx, mean) in table.items():
+        assert 0 <= mean <= max(mx, 0.001), op
+        assert mx >= tv.TOLERANCES[op][0] and mean >= tv.TOLERANCES[op][1], op
+
+
+def test_stated_tolerance_is_one_rounding_per_step() -> None:
+    # The point of fidelity="spec": at most one rounding away from the reference; color_jitter
+    # chains up to four roundings, so a .5 tie in one step may grow by the later factors.
+    assert all(mx <= 1.0 for op, (mx, _) in tv.TOLERANCES.items() if op != "color_jitter")
+    assert tv.TOLERANCES["color_jitter"][0] <= 3.0
 
 
 def test_public_names_match_the_backend_contract() -> None:
-    for name in ("NAME", "compile", "replay", "to_numpy", "seed", "TOLERANCES"):
+    for name in ("NAME", "compile", "replay", "to_numpy", "seed", "TOLERANCES", "NATIVE_ENVELOPE"):
         assert hasattr(tv, name), name
     assert tv.NAME == "torchvision"
 
@@ -156,8 +162,8 @@ def test_resize_and_crop_size_conventions(size, expected_hw) -> None:
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_replay_matches_reference_within_tolerance(case, fidelity, path, images) -> None:
     spec = _spec(case)
-    table = tv.TOLERANCES if path == "pil" else tv.TENSOR_TOLERANCES
-    max_tol, mean_tol = tolerance(table, fidelity, spec)
+    envelope = tv.NATIVE_ENVELOPE if path == "pil" else tv.TENSOR_NATIVE_ENVELOPE
+    max_tol, mean_tol = tolerance(tv.TOLERANCES if fidelity == "spec" else envelope, spec)
     worst, total, count = 0.0, 0.0, 0
     for name, image in images.items():
         if not _fits(spec, image):

@@ -110,6 +110,22 @@ def test_every_op_has_a_tolerance_and_a_case() -> None:
 @pytest.mark.parametrize("precision", ["float32", "float64"])
 @pytest.mark.parametrize("op_name", OP_NAMES)
 def test_each_op_agrees_with_reference_replay(op_name: str, precision: str, photo: np.ndarray) -> None:
+    _check_op_against_reference(op_name, precision, photo)
+
+
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+@pytest.mark.parametrize("op_name", ["color_jitter", "random_resized_crop", "resize"])
+def test_large_image_paths_agree_with_reference_replay(
+    op_name: str, precision: str, photo: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CPU paths taken above a size (colour jitter sample by sample in place; resampling by
+    # F.interpolate, antialiased where a box shrinks), forced on for the small test images.
+    monkeypatch.setattr(tb, "PER_SAMPLE_PIXELS", 0)
+    monkeypatch.setattr(tb, "INTERPOLATE_MIN_PIXELS", 0)
+    _check_op_against_reference(op_name, precision, photo)
+
+
+def _check_op_against_reference(op_name: str, precision: str, photo: np.ndarray) -> None:
     max_tol, frac_tol = _tolerance(op_name)
     for case in OP_CASES[op_name]:
         spec = augspec.validate_data(pipeline_for(case))

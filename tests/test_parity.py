@@ -22,6 +22,9 @@ from augspec.parity.stats import binom_test, ks_2samp
 from augspec.parity.units import collect_units
 from augspec.registry import get_kernel, override_kernel
 
+from .conftest import require_mxnet
+from .op_cases import all_cases, pipeline_for
+
 EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml")) + sorted(EXAMPLES_DIR.glob("*.json"))
 
@@ -37,7 +40,7 @@ def backends() -> dict[str, Any]:
     # importorskip imports with warnings silenced: a plain import of mxnet trips numpy's
     # expired-alias DeprecationWarning (mxnet/numpy/fallback.py), an error under our filters.
     pytest.importorskip("torchvision", reason="parity needs the torchvision backend (augspec[torch])")
-    pytest.importorskip("mxnet", reason="parity needs the gluon backend (augspec[mxnet])")
+    require_mxnet("parity needs the gluon backend (augspec[mxnet])")
     loaded, missing = load_backends()
     assert not missing, missing
     return loaded
@@ -129,25 +132,60 @@ def test_planted_difference_is_flagged_and_the_rest_stays_bit_exact(
 ) -> None:
     spec = tmp_path / "planted.yaml"
     spec.write_text("augspec: 1\nops:\n  - {op: RandomFlipLeftRight}\n  - {op: RandomBrightness, factor: 0.5}\n")
-    original = get_kernel("brightness", "torchvision")
+    # Planted in torchvision's spec-fidelity brightness (bit-exact when clean).
+    original = get_kernel("brightness", "torchvision:spec")
 
     def plus_five(op: Any, p: Any, x: Any, fidelity: str) -> Any:
         out = np.asarray(original(op, p, x, fidelity))
         return Image.fromarray(np.clip(out.astype(int) + 5, 0, 255).astype(np.uint8))
 
-    with override_kernel("brightness", "torchvision", plus_five):
+    with override_kernel("brightness", "torchvision:spec", plus_five):
         planted = run_parity([str(spec)], tiny, "tiny", str(tmp_path / "planted"), samples=20, replays=3,
                              progress=False)
     clean = run_parity([str(spec)], tiny, "tiny", str(tmp_path / "clean"), samples=20, replays=3, progress=False)
     by_op = {u["op"]: u["replay"] for u in planted["units"]}
     clean_by_op = {u["op"]: u["replay"] for u in clean["units"]}
-    assert by_op["brightness"]["torchvision/native"]["verdict"] == "different"
-    assert by_op["brightness"]["torchvision/native"]["max"] >= 4
-    assert clean_by_op["brightness"]["torchvision/native"]["verdict"] != "different"
+    assert by_op["brightness"]["torchvision/spec"]["verdict"] == "different"
+    assert by_op["brightness"]["torchvision/spec"]["max"] >= 4
+    assert clean_by_op["brightness"]["torchvision/spec"]["verdict"] == "bit-exact"
     assert by_op["horizontal_flip"]["torchvision/native"]["verdict"] == "bit-exact"
-    assert by_op["brightness"]["gluon/native"] == clean_by_op["brightness"]["gluon/native"]
+    assert by_op["brightness"]["gluon/spec"] == clean_by_op["brightness"]["gluon/spec"]
+    assert by_op["brightness"]["torchvision/native"] == clean_by_op["brightness"]["torchvision/native"]
     assert "**different**" in (tmp_path / "planted" / "report.md").read_text()
-    assert get_kernel("brightness", "torchvision") is original
+    assert get_kernel("brightness", "torchvision:spec") is original
+
+
+@pytest.mark.parametrize("name", ["torchvision", "gluon"])
+def test_spec_keeps_a_native_class_only_within_the_stated_tolerance(name: str, tiny: np.ndarray,
+                                                                     backends: dict) -> None:
+    """One stated spec tolerance per (backend, op), used by substitution, tests and verdicts alike:
+    for every leaf op, fidelity="spec" is within ``TOLERANCES``, and where it keeps the native class
+    the native class is within it too (so the report's "different" marks only what spec replaces)."""
+    module = backends[name]
+    image = np.ascontiguousarray(tiny[:39, :33])  # odd sizes: gluon's flips leave the middle unwritten
+    checked = set()
+    for _, case in all_cases():
+        spec = augspec.validate_data(pipeline_for(case))
+        leaf = spec.ops[-1]
+        if leaf.op in ("compose", "random_apply"):
+            continue
+        build = augspec.compile(spec, name, "spec").builds[-1]
+        fidelities = ("spec",) if build.status == "substituted" else ("spec", "native")
+        checked.add(leaf.op)
+        max_tol, mean_tol = module.TOLERANCES[leaf.op]
+        for fidelity in fidelities:
+            diffs = []
+            for seed in range(3):
+                params = augspec.sample(spec, seed, image_size=image.shape[:2])
+                out = np.asarray(module.to_numpy(module.replay(spec, params, image, fidelity)))
+                ref = reference.replay(spec, params, image)
+                scale = 255.0 if ref.dtype.kind == "f" else 1.0
+                diffs.append(np.abs(out.astype(np.float64) - ref.astype(np.float64)).ravel() * scale)
+            d = np.concatenate(diffs)
+            assert d.max() <= max_tol + 1e-6 and d.mean() <= mean_tol + 1e-9, (
+                f"{name} {fidelity} {case}: max {d.max():.4g}, mean {d.mean():.4g} beyond the stated "
+                f"({max_tol}, {mean_tol}); status in spec fidelity: {build.status}")
+    assert set(checked) == set(module.TOLERANCES)
 
 
 def test_explanations_cite_facts_only_with_their_measured_pattern(tmp_path: Path, tiny: np.ndarray, backends: dict) -> None:

@@ -15,6 +15,8 @@ from augspec.cli import main
 from augspec.cli_show import samples
 from augspec.parity.sheets import displayable
 
+from .conftest import require_mxnet
+
 EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml")) + sorted(EXAMPLES_DIR.glob("*.json"))
 
@@ -30,7 +32,7 @@ def tiny_file(photo: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def frameworks() -> None:
     # importorskip silences the DeprecationWarning that importing mxnet raises under our filters.
     pytest.importorskip("torchvision", reason="show --backend both needs torchvision (augspec[torch])")
-    pytest.importorskip("mxnet", reason="show --backend both needs mxnet (augspec[mxnet])")
+    require_mxnet("show --backend both needs mxnet (augspec[mxnet])")
     from augspec.parity import load_backends
 
     assert not load_backends()[1]

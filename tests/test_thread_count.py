@@ -7,14 +7,17 @@ first). Each case runs in a fresh interpreter, since imports happen once.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("mxnet")
+# find_spec, not importorskip: importing mxnet in this process would drop the session's torch
+# threads, the very thing under test (each case runs in a fresh interpreter).
+if importlib.util.find_spec("torch") is None or importlib.util.find_spec("mxnet") is None:
+    pytest.skip("needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True)
 
 
 def _threads(code: str) -> list[int]:

@@ -13,6 +13,8 @@ from augspec.trainers.cifar import synthetic_cifar
 
 import augspec
 
+from .conftest import require_mxnet
+
 FLIP_CROP = {
     "augspec": augspec.FORMAT_VERSION,
     "ops": [
@@ -172,7 +174,7 @@ def _gluon_epoch(d: Any, spec: Any, workers: int, mode: str) -> list[tuple[np.nd
 def test_gluon_replay_batches_are_the_same_with_0_and_2_workers_and_as_torch(
     cifar_like: Any,
 ) -> None:
-    pytest.importorskip("mxnet")
+    require_mxnet()
     zero = _gluon_epoch(cifar_like, FLIP_CROP, 0, "replay")
     two = _gluon_epoch(cifar_like, FLIP_CROP, 2, "replay")
     order = data.batches(N, BATCH, 3, 1)
@@ -194,7 +196,7 @@ def test_gluon_compiled_workers_draw_different_flips(cifar_like: Any) -> None:
     batch repeats worker B's k-th batch flip for flip (measured: 4 of 28
     batch pairs identical with 2 workers, 8 batches of 32).
     """
-    pytest.importorskip("mxnet")
+    require_mxnet()
     from augspec.backends.gluon_mx import mx
     from augspec.trainers import gluon_data
 
@@ -221,7 +223,7 @@ def test_gluon_compiled_workers_draw_different_flips(cifar_like: Any) -> None:
 
 
 def test_gluon_compiled_without_workers_repeats_after_seeding(cifar_like: Any) -> None:
-    pytest.importorskip("mxnet")
+    require_mxnet()
     from augspec.backends import load as load_backend
 
     gluon = load_backend("gluon")
@@ -237,7 +239,7 @@ def test_gluon_compiled_without_workers_repeats_after_seeding(cifar_like: Any) -
 def test_importing_the_gluon_adapter_keeps_torch_threads() -> None:
     """In a fresh process: importing mxnet alone would drop torch to 1 thread."""
     pytest.importorskip("torch")
-    pytest.importorskip("mxnet")
+    require_mxnet()
     # torch's default count, read before the import (measured: plain `import mxnet` -> 1).
     code = (
         "import torch; before = torch.get_num_threads(); "

@@ -75,10 +75,9 @@ CASES: list[Case] = [
 ]
 
 
-def tolerance(tolerances: dict[str, dict[str, tuple[float, float]]], fidelity: str,
-              spec: augspec.Pipeline) -> tuple[float, float]:
-    """The case's tolerance: the largest over its leaf ops (to_tensor/normalize add none)."""
-    table = tolerances[fidelity]
+def tolerance(table: dict[str, tuple[float, float]], spec: augspec.Pipeline) -> tuple[float, float]:
+    """The case's tolerance from ``table`` (``TOLERANCES`` or a native envelope): the largest
+    over its leaf ops (to_tensor/normalize add none)."""
     leaves = [table[op.op] for op in iter_leaves(spec.ops)]
     return max(t[0] for t in leaves), max(t[1] for t in leaves)
 

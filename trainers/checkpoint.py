@@ -5,11 +5,13 @@ runs no code): every array leaf is stored as ``a<k>``, and the tree around it
 as JSON in ``__meta__`` with ``{"__array__": "a<k>"}`` placeholders. Writes go
 to a temp file in the same folder, are fsynced, renamed over the target with
 ``os.replace`` and the folder is fsynced, so a crash leaves the old or the new
-checkpoint, never a torn one.
+checkpoint, never a torn one. A writer killed mid-write (SIGKILL runs no
+cleanup) leaves its temp file; the next successful save removes it.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -76,6 +78,8 @@ def save(path: str | Path, tree: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):  # from killed writers
+        stale.unlink(missing_ok=True)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -91,22 +95,35 @@ def load(path: str | Path) -> dict[str, Any]:
             f"Expected a checkpoint file; received {str(path)!r}, which does not exist"
         )
     try:
-        with (
-            open(path, "rb") as f,
-            np.load(f, allow_pickle=False) as z,
-        ):  # our handle: closed on error too
-            arrays = {k: z[k] for k in z.files}
+        with open(path, "rb") as f:  # our handle: closed on error too
+            z = np.load(f, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy, not an npz
+                raise ValueError("a single .npy array, not an .npz archive")
+            with z:
+                arrays = {k: z[k] for k in z.files}
         meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as err:
+        why = (
+            "not an .npz (zip) file"
+            if isinstance(err, ValueError) and "allow_pickle" in str(err)
+            else f"{type(err).__name__}: {err}"
+        )
         raise ValueError(
             f"Expected an augspec checkpoint; received {str(path)!r}, which cannot be read "
-            f"({type(err).__name__}: {err}); it may be corrupt or truncated"
+            f"({why}); it may be corrupt or truncated"
         ) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    fmt = meta.get("format") if isinstance(meta, dict) else f"<{type(meta).__name__}>"
+    if fmt != FORMAT or "tree" not in meta:
         raise ValueError(
-            f"Expected checkpoint format {FORMAT!r}; received {str(path)!r} with format {meta.get('format')!r}"
+            f"Expected checkpoint format {FORMAT!r} with a 'tree'; received {str(path)!r} with format {fmt!r}"
         )
-    return _unflatten(meta["tree"], arrays)
+    try:
+        return _unflatten(meta["tree"], arrays)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(
+            f"Expected an augspec checkpoint; received {str(path)!r}, whose index does not match "
+            f"its arrays ({type(err).__name__}: {err}); it may be corrupt"
+        ) from None
 
 
 # ---------------------------------------------------------------- framework-free RNG states

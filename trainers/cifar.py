@@ -132,7 +132,10 @@ def _unpickle(path: Path) -> dict[bytes, Any]:
     try:
         with open(path, "rb") as f:
             obj = _BatchUnpickler(io.BytesIO(f.read()), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as err:
+    except (
+        pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+        IndexError, KeyError, OverflowError, MemoryError,  # what corrupt pickle opcodes raise
+    ) as err:  # fmt: skip
         raise ValueError(
             f"{path}: Expected a CIFAR python-pickle batch; the file is truncated or "
             f"not a CIFAR batch ({type(err).__name__}: {err})"

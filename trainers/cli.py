@@ -5,8 +5,9 @@ Imports torch / mxnet only inside the command. One run: data (CIFAR-10 from
 (replay mode by default: augmentation params from the seeding contract),
 the d2l ResNet-18, Adam, ``--epochs`` epochs with a progress bar, the
 chapter's summary lines, metrics.csv / metrics.json / curves.png, and an
-atomic checkpoint (``checkpoint.npz``) after every epoch. ``--resume``
-continues from it and refuses one written for another spec or setup.
+atomic checkpoint (``checkpoint.npz``) after every epoch (and every
+``--checkpoint-every`` steps within one). ``--resume`` continues from it,
+mid-epoch included, and refuses one written for another spec or setup.
 
 Torch on ``--devices cpu:N`` (N > 1) runs DDP over N gloo processes on
 localhost (``trainers/ddp.py``); Gluon on ``cpu:N`` uses N CPU contexts.
@@ -84,6 +85,8 @@ class TrainConfig:
     adam: str = "mxnet"
     download: bool = False
     progress: bool = True
+    checkpoint_every: int = 0
+    batched_augment: bool = False
 
 
 def register(subparsers: Any) -> None:
@@ -130,6 +133,20 @@ def register(subparsers: Any) -> None:
         help="Adam variant (torch backend): mxnet's epsilon placement (default, = gluon) or torch.optim.Adam",
     )
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="also checkpoint every STEPS batches within an epoch (0: at epoch ends only); a "
+        "resume from one ends as the run would have (replay mode; compiled mode with --workers 0)",
+    )
+    p.add_argument(
+        "--batched-augment",
+        action="store_true",
+        help="torch, replay mode: augment whole batches on the training device with the batched "
+        "torch target (same params as replay; no loader workers)",
+    )
     p.set_defaults(func=command)
 
 
@@ -140,16 +157,61 @@ def _check_args(cfg: TrainConfig) -> None:
             raise ValueError(f"Expected --{name.replace('_', '-')} >= 1; received {value}")
     if not cfg.lr > 0:
         raise ValueError(f"Expected --lr > 0; received {cfg.lr}")
+    if cfg.checkpoint_every < 0:
+        raise ValueError(f"Expected --checkpoint-every >= 0; received {cfg.checkpoint_every}")
     if cfg.synthetic is not None and cfg.synthetic < 10:
         raise ValueError(f"Expected --synthetic N >= 10 images; received {cfg.synthetic}")
+    if cfg.batched_augment and (cfg.backend != "torch" or cfg.mode != "replay" or cfg.workers):
+        raise ValueError(
+            "Expected --batched-augment with --backend torch, --mode replay and --workers 0 (it "
+            f"augments whole batches in the training process); received --backend {cfg.backend}, "
+            f"--mode {cfg.mode}, --workers {cfg.workers}"
+        )
     if cfg.backend == "gluon" and cfg.adam != "mxnet":
         raise ValueError(f"Expected --adam mxnet with --backend gluon; received --adam {cfg.adam}")
     parse_devices(cfg.devices)
 
 
+CIFAR_HW = (32, 32)
+
+
+def preflight(cfg: TrainConfig) -> None:
+    """Checks that need no framework, made before any data loads or process starts.
+
+    The spec files, their sizes on 32x32 CIFAR images (a crop that does not fit
+    fails here, not in a loader worker or a DDP rank), that ``--data`` holds the
+    CIFAR-10 files, and ``--resume``'s checkpoint.
+    """
+    from augspec.trainers.run import load_resume
+
+    import augspec
+    from augspec.pipeline import trace_hw
+
+    spec = augspec.load(cfg.spec)
+    test_spec = (
+        augspec.load(cfg.test_spec) if cfg.test_spec else augspec.validate_data(DEFAULT_TEST_SPEC)
+    )
+    for flag, s in (("--spec", spec), ("--test-spec", test_spec)):
+        try:
+            trace_hw(s, CIFAR_HW)
+        except ValueError as err:
+            raise ValueError(f"{flag}: {err} (CIFAR-10 images are 32x32)") from None
+    if cfg.data is not None and not cfg.download:
+        from augspec.trainers import cifar
+
+        folder = cifar.cifar_folder(cfg.data)
+        names = (*cifar.TRAIN_FILES, cifar.TEST_FILE, cifar.META_FILE)
+        missing = [n for n in names if not (folder / n).is_file()]
+        if missing:
+            raise ValueError(cifar._missing_message(folder, missing))
+    if cfg.resume:
+        load_resume(cfg, spec.spec_hash())
+
+
 def command(args: argparse.Namespace) -> int:
     cfg = TrainConfig(**{f: getattr(args, f) for f in TrainConfig.__dataclass_fields__})
     _check_args(cfg)
+    preflight(cfg)
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
     kind, ids = parse_devices(cfg.devices)
     if cfg.backend == "torch" and kind == "cpu" and len(ids) > 1:

@@ -45,6 +45,16 @@ def _check_int(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
+def check_start_batch(start_batch: Any, n_batches: int) -> int:
+    """``start_batch`` (batches of the epoch already done) as an int in [0, n_batches]."""
+    start_batch = _check_int("start_batch", start_batch, 0)
+    if start_batch > n_batches:
+        raise ValueError(
+            f"Expected start_batch <= {n_batches} (the epoch's batches); received {start_batch}"
+        )
+    return start_batch
+
+
 def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> np.ndarray:
     """The order of the ``n`` samples in ``epoch``: a permutation of (seed, epoch), or 0..n-1."""
     n = _check_int("n", n, 0)

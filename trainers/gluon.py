@@ -31,7 +31,7 @@ import numpy as np
 from augspec.backends.gluon_mx import mx  # restores torch's thread count after importing mxnet
 from augspec.trainers.checkpoint import host_rng_state, set_host_rng_state
 from augspec.trainers.cli import parse_devices
-from augspec.trainers.metrics import Accumulator, progress
+from augspec.trainers.metrics import Accumulator, position, progress, resume_epoch
 
 gluon = mx.gluon
 autograd = mx.autograd
@@ -125,18 +125,27 @@ def train(
     start_epoch: int = 0,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
     show_progress: bool = True,
+    resume_at: dict[str, Any] | None = None,
+    on_step_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The chapter's ``train_ch13``: epochs ``start_epoch..epochs-1``, one record per epoch."""
+    """The chapter's ``train_ch13``: epochs ``start_epoch..epochs-1``, one record per epoch.
+
+    ``resume_at`` and ``on_step_end``: as in ``trainers/torch.py``'s ``train``.
+    """
     loss = loss if loss is not None else make_loss()
     history = []
     for epoch in range(start_epoch, epochs):
         metric = Accumulator(3)
+        step, before = resume_epoch(metric, resume_at, epoch, start_epoch)
         start = time.perf_counter()
         for x, y in progress(train_iter(epoch), f"epoch {epoch + 1}/{epochs}", show_progress):
             loss_sum, correct = train_batch(net, x, y, loss, trainer, devs)
             metric.add(loss_sum, correct, int(y.shape[0]))
+            step += 1
+            if on_step_end is not None:
+                on_step_end(position(epoch, step, metric, before + time.perf_counter() - start))
         mx.nd.waitall()
-        seconds = time.perf_counter() - start
+        seconds = before + time.perf_counter() - start
         record = {
             "epoch": epoch + 1,
             "train_loss": metric[0] / metric[2],
@@ -215,9 +224,13 @@ def set_rng_state(state: dict[str, Any]) -> None:
     set_host_rng_state(state)
 
 
-def seed_epoch(seed: int, epoch: int) -> None:
-    """Reseed mxnet's RNG from (seed, epoch) (MXNet 1.x cannot save and restore it)."""
-    entropy = np.random.SeedSequence([int(seed), int(epoch)], spawn_key=(0x6D786E,))  # "mxn"
+def seed_epoch(seed: int, epoch: int, step: int = 0) -> None:
+    """Reseed mxnet's RNG from (seed, epoch[, step]) (MXNet 1.x cannot save and restore it).
+
+    ``step``: batches done, for a mid-epoch checkpoint and the resume from it.
+    """
+    words = [int(seed), int(epoch)] + ([int(step)] if step else [])
+    entropy = np.random.SeedSequence(words, spawn_key=(0x6D786E,))  # "mxn"
     mx.random.seed(int(entropy.generate_state(1)[0]) % 2**31)
 
 

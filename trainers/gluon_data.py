@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 from augspec.backends import load as load_backend
 from augspec.backends.gluon_mx import mx  # restores torch's thread count after importing mxnet
-from augspec.trainers.data import MODES, as_chw_float, batches, check_arrays, check_mode
+from augspec.trainers.data import (
+    MODES,
+    as_chw_float,
+    batches,
+    check_arrays,
+    check_mode,
+    check_start_batch,
+)
 
 import augspec
 
@@ -157,14 +164,17 @@ def make_loader(
     drop_last: bool = False,
     fidelity: str = "native",
     backend: str = "gluon",
+    start_batch: int = 0,
     **loader_kwargs: Any,
 ) -> Any:
     """A ``gluon.data.DataLoader`` over one epoch, in the order of ``batches(n, batch_size, seed, epoch)``.
 
     Make a new loader per epoch (its worker pool is forked when it is built).
+    ``start_batch``: skip the epoch's first batches (a mid-epoch resume).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ValueError(f"Expected workers as an int >= 0; received workers={workers!r}")
     dataset = make_dataset(x, y, spec, mode, seed, epoch, fidelity, backend)
     order = [b.tolist() for b in batches(len(dataset), batch_size, seed, epoch, shuffle, drop_last)]
+    order = order[check_start_batch(start_batch, len(order)) :]
     return gluon.data.DataLoader(dataset, batch_sampler=order, num_workers=workers, **loader_kwargs)

@@ -40,6 +40,29 @@ class Accumulator:
         return self.data[i]
 
 
+def resume_epoch(
+    metric: Accumulator, resume_at: dict[str, Any] | None, epoch: int, start_epoch: int
+) -> tuple[int, float]:
+    """Batches done and seconds spent in ``epoch`` before a mid-epoch resume (0, 0.0 otherwise).
+
+    ``resume_at`` is a mid-epoch checkpoint's ``position`` (see :func:`position`); its
+    metric sums are put back into ``metric``, so the epoch's record equals an uninterrupted one.
+    """
+    if resume_at is None or epoch != start_epoch:
+        return 0, 0.0
+    if int(resume_at["epoch"]) != epoch:
+        raise ValueError(
+            f"Expected a mid-epoch position in epoch {epoch}; received epoch {resume_at['epoch']}"
+        )
+    metric.data = [float(v) for v in resume_at["metric"]]
+    return int(resume_at["step"]), float(resume_at["seconds"])
+
+
+def position(epoch: int, step: int, metric: Accumulator, seconds: float) -> dict[str, Any]:
+    """Where a run is within an epoch (0-based ``epoch``, ``step`` batches done), as checkpointed."""
+    return {"epoch": epoch, "step": step, "metric": list(metric.data), "seconds": seconds}
+
+
 def progress(items: Iterable[Any], desc: str, enabled: bool = True) -> Iterator[Any]:
     """A tqdm bar on stderr (plain iteration without tqdm or when disabled)."""
     if not enabled:

@@ -36,15 +36,32 @@ def data_id(cfg: TrainConfig, data: Any) -> str:
 
 
 def _loaders(
-    cfg: TrainConfig, data: Any, spec: Any, test_spec: Any, trainer_mod: Any
+    cfg: TrainConfig,
+    data: Any,
+    spec: Any,
+    test_spec: Any,
+    trainer_mod: Any,
+    resume_at: dict[str, Any] | None = None,
+    device: Any = "cpu",
 ) -> tuple[Any, Any]:
+    """Loader factories; ``resume_at`` (a mid-epoch checkpoint's position) skips the batches done.
+
+    ``--batched-augment`` (torch): batches augmented whole on ``device`` (the training device).
+    """
     loader_mod = importlib.import_module(
         "augspec.trainers.torch_data" if cfg.backend == "torch" else "augspec.trainers.gluon_data"
     )
 
     def train_iter(epoch: int) -> Any:
+        done = int(resume_at["step"]) if resume_at and int(resume_at["epoch"]) == epoch else 0
+        if cfg.batched_augment:
+            return loader_mod.make_batched_loader(
+                data.train_x, data.train_y, spec, cfg.batch_size, seed=cfg.seed, epoch=epoch,
+                device=device, start_batch=done,
+            )  # fmt: skip
         if cfg.backend == "gluon":
-            trainer_mod.seed_epoch(cfg.seed, epoch)  # mxnet's RNG cannot be checkpointed
+            # mxnet's RNG cannot be checkpointed: reseeded at epoch starts and mid-epoch checkpoints
+            trainer_mod.seed_epoch(cfg.seed, epoch, done)
         return loader_mod.make_loader(
             data.train_x,
             data.train_y,
@@ -55,9 +72,15 @@ def _loaders(
             epoch=epoch,
             mode=cfg.mode,
             fidelity=cfg.fidelity,
+            start_batch=done,
         )
 
     def test_iter() -> Any:
+        if cfg.batched_augment:
+            return loader_mod.make_batched_loader(
+                data.test_x, data.test_y, test_spec, cfg.batch_size, seed=cfg.seed, epoch=0,
+                device=device, shuffle=False,
+            )  # fmt: skip
         return loader_mod.make_loader(
             data.test_x,
             data.test_y,
@@ -103,6 +126,27 @@ def build_model(cfg: TrainConfig, fw: Any, devs: list[Any], world: int) -> tuple
     return net, fw.make_trainer(net, cfg.lr, cfg.adam)
 
 
+CHECKPOINT_KEYS = ("epoch", "spec_hash", "config", "history", "state")
+
+
+def load_resume(cfg: TrainConfig, spec_hash: str) -> dict[str, Any]:
+    """``--out``'s checkpoint, checked against this run (a ValueError naming the file otherwise)."""
+    path = Path(cfg.out) / CHECKPOINT
+    if not path.is_file():
+        raise ValueError(
+            f"Expected a checkpoint to resume from at {path}; found none (run without --resume first)"
+        )
+    ckpt = checkpoint.load(path)
+    missing = [k for k in CHECKPOINT_KEYS if k not in ckpt]
+    if missing or not isinstance(ckpt.get("config"), dict):
+        raise ValueError(
+            f"Expected a training checkpoint with {', '.join(CHECKPOINT_KEYS)}; received {path} "
+            f"without {', '.join(missing) or 'a config dict'} (not written by augspec train?)"
+        )
+    check_resume(ckpt, cfg, spec_hash, path)
+    return ckpt
+
+
 def check_resume(ckpt: dict[str, Any], cfg: TrainConfig, spec_hash: str, path: Path) -> None:
     if ckpt["spec_hash"] != spec_hash:
         raise ValueError(
@@ -135,16 +179,12 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
     path = Path(cfg.out) / CHECKPOINT
     history: list[dict[str, Any]] = []
-    start = 0
+    start, resume_at = 0, None
     if cfg.resume:
-        if not path.is_file():
-            raise ValueError(
-                f"Expected a checkpoint to resume from at {path}; found none (run without --resume first)"
-            )
-        ckpt = checkpoint.load(path)
-        check_resume(ckpt, cfg, spec.spec_hash(), path)
+        ckpt = load_resume(cfg, spec.spec_hash())
         fw.set_state(net, trainer, ckpt["state"])
         history, start = list(ckpt["history"]), int(ckpt["epoch"])
+        resume_at = ckpt.get("position")  # set by a mid-epoch checkpoint
     info = {
         "data": data_id(cfg, data),
         "synthetic": bool(data.synthetic),
@@ -169,10 +209,26 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
         })  # fmt: skip
         write_metrics(cfg.out, history, info)
 
-    train_iter, test_iter = _loaders(cfg, data, spec, test_spec, fw)
+    steps_per_epoch = -(-len(data.train_y) // cfg.batch_size)
+
+    def on_step_end(position: dict[str, Any]) -> None:
+        """Every --checkpoint-every steps within an epoch: the state and the position in it."""
+        step = position["step"]
+        if not cfg.checkpoint_every or step % cfg.checkpoint_every or step >= steps_per_epoch:
+            return
+        if lead:
+            checkpoint.save(path, {
+                "epoch": position["epoch"], "position": position, "spec_hash": info["spec_hash"],
+                "config": asdict(cfg), "history": history, "state": fw.get_state(net, trainer),
+            })  # fmt: skip
+        if cfg.backend == "gluon":  # as a resume from here will (mxnet's RNG cannot be saved)
+            fw.seed_epoch(cfg.seed, position["epoch"], step)
+
+    train_iter, test_iter = _loaders(cfg, data, spec, test_spec, fw, resume_at, devs[0])
     ran = fw.train(
         net, train_iter, test_iter, cfg.epochs, trainer, devs,
         start_epoch=start, on_epoch_end=on_epoch_end, show_progress=cfg.progress and lead,
+        resume_at=resume_at, on_step_end=on_step_end,
     )  # fmt: skip
     if lead and ran:
         for line in summary_lines(ran, str(info["devices"]), str(info["data"])):

@@ -43,7 +43,7 @@ import numpy as np
 import torch
 from augspec.trainers.checkpoint import host_rng_state, set_host_rng_state
 from augspec.trainers.cli import parse_devices
-from augspec.trainers.metrics import Accumulator, progress
+from augspec.trainers.metrics import Accumulator, position, progress, resume_epoch
 from torch import nn
 
 NAME = "torch"
@@ -210,23 +210,31 @@ def train(
     start_epoch: int = 0,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
     show_progress: bool = True,
+    resume_at: dict[str, Any] | None = None,
+    on_step_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The chapter's ``train_ch13``: epochs ``start_epoch..epochs-1``, one record per epoch.
 
     ``train_iter(epoch)`` gives that epoch's (X, y) batches; ``test_iter()`` the test batches.
+    ``resume_at``: a mid-epoch checkpoint's position in ``start_epoch`` (``train_iter`` then
+    gives the batches after it); ``on_step_end(position)`` runs after every batch.
     """
     loss = loss if loss is not None else make_loss()
     history = []
     for epoch in range(start_epoch, epochs):
         metric = Accumulator(3)  # loss sum, correct, examples
+        step, before = resume_epoch(metric, resume_at, epoch, start_epoch)
         start = time.perf_counter()
         batches = train_iter(epoch)
         for x, y in progress(batches, f"epoch {epoch + 1}/{epochs}", show_progress):
             loss_sum, correct = train_batch(net, x, y, loss, trainer, devs)
             metric.add(loss_sum, correct, len(y))
+            step += 1
+            if on_step_end is not None:
+                on_step_end(position(epoch, step, metric, before + time.perf_counter() - start))
         if devs[0].type == "cuda":
             torch.cuda.synchronize(devs[0])
-        seconds = time.perf_counter() - start
+        seconds = before + time.perf_counter() - start
         record = {
             "epoch": epoch + 1,
             "train_loss": metric[0] / metric[2],

@@ -30,10 +30,20 @@ from typing import Any
 import numpy as np
 import torch
 from augspec.backends import load as load_backend
-from augspec.trainers.data import MODES, as_chw_float, batches, check_arrays, check_mode
+from augspec.trainers.data import (
+    MODES,
+    as_chw_float,
+    batches,
+    check_arrays,
+    check_mode,
+    check_start_batch,
+)
 from torch.utils.data import DataLoader, Dataset
 
-__all__ = ["MODES", "AugmentedDataset", "loader_generator", "make_loader", "seed_worker"]
+__all__ = [
+    "MODES", "AugmentedDataset", "BatchedLoader", "loader_generator", "make_batched_loader", "make_loader",
+    "seed_worker",
+]
 
 import augspec
 
@@ -117,18 +127,21 @@ def make_loader(
     drop_last: bool = False,
     fidelity: str = "native",
     backend: str = "torchvision",
+    start_batch: int = 0,
     **loader_kwargs: Any,
 ) -> DataLoader:
     """A DataLoader over one epoch: batches of (X (B, 3, H, W) float32, y (B,) int64).
 
     The batch order is :func:`augspec.trainers.data.batches` of (seed, epoch),
     so it is the same in both modes, for any worker count, and in the Gluon
-    loader. Make a new loader per epoch.
+    loader. Make a new loader per epoch. ``start_batch``: skip the epoch's first
+    batches (a mid-epoch resume; in replay mode the rest are the same batches).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ValueError(f"Expected workers as an int >= 0; received workers={workers!r}")
     dataset = AugmentedDataset(x, y, spec, mode, seed, epoch, fidelity, backend)
     order = [b.tolist() for b in batches(len(dataset), batch_size, seed, epoch, shuffle, drop_last)]
+    order = order[check_start_batch(start_batch, len(order)) :]
     return DataLoader(
         dataset,
         batch_sampler=order,
@@ -137,3 +150,55 @@ def make_loader(
         generator=loader_generator(seed, epoch),
         **loader_kwargs,
     )
+
+
+class BatchedLoader:
+    """One epoch of (X (B, 3, H, W) float32, y (B,) int64) augmented a whole batch at a time.
+
+    The batched torch target (``augspec.backends.torch_batched``) in place of a Dataset and
+    workers: each batch of indices (the same order as :func:`make_loader`'s) is gathered as
+    uint8, moved to ``device`` and augmented there in a few tensor ops with the params of
+    (seed, epoch, index): the params replay mode uses, so the batches equal replay mode's
+    within the batched target's stated tolerance (``torch_batched.TOLERANCES``; its numerics
+    are the reference's, what ``fidelity="spec"`` agrees with). Images a spec leaves as uint8
+    get ``to_tensor``'s meaning (/255), as in :func:`augspec.trainers.data.as_chw_float`.
+    """
+
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, pipeline: Any, order: list[np.ndarray], seed: int, epoch: int
+    ) -> None:
+        self.x, self.y, self.pipeline, self.order = x, y, pipeline, order  # x: (N, 3, H, W) uint8
+        self.seed, self.epoch = int(seed), int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __iter__(self) -> Any:
+        from augspec.backends.torch_batched import iterate
+
+        for out, labels in iterate(self.pipeline, self.x, self.y, self.order, self.seed, self.epoch, channels_first=True):
+            yield (out if out.is_floating_point() else torch.div(out, 255.0)), labels
+
+
+def make_batched_loader(
+    x: Any,
+    y: Any,
+    spec: Any,
+    batch_size: int,
+    seed: int = 0,
+    epoch: int = 0,
+    device: Any = "cpu",
+    shuffle: bool = True,
+    drop_last: bool = False,
+    start_batch: int = 0,
+    precision: str = "float32",
+) -> BatchedLoader:
+    """:class:`BatchedLoader` over one epoch (``--batched-augment``); ``start_batch`` as in make_loader."""
+    from augspec.backends.torch_batched import compile_batched
+
+    x, y = check_arrays(x, y)
+    order = batches(len(y), batch_size, seed, epoch, shuffle, drop_last)
+    order = order[check_start_batch(start_batch, len(order)) :]
+    pipeline = compile_batched(augspec._spec(spec), device, precision)
+    # (N, 3, H, W) once, so that every gathered batch is contiguous NCHW
+    return BatchedLoader(np.ascontiguousarray(x.transpose(0, 3, 1, 2)), y, pipeline, order, seed, epoch)

@@ -136,9 +136,11 @@ def render_markdown(report: dict[str, Any], img_prefix: str = "") -> str:
         "## Verdicts", "",
         "Differences are absolute, in 0-255 units of the input image (tensors x255, normalised tensors "
         "x255*std), as max / mean over every pixel of every case. Verdict: bit-exact if max = 0; within "
-        "tolerance if max and mean are within the backend's stated `TOLERANCES`; different otherwise. "
-        "The torchvision-vs-Gluon columns use the sum of the two tolerances. Native sampling: KS or "
-        f"binomial test, different if p < {s['alpha']}.", "",
+        "tolerance if max and mean are within the backend's stated spec tolerance for the op (its "
+        "`TOLERANCES`: what agreeing with the spec means); different otherwise. Native and spec fidelity "
+        "are judged by the same tolerance, so a native class marked different is one that spec fidelity "
+        "replaces with a faithful substitute. The torchvision-vs-Gluon columns use the sum of the two "
+        f"tolerances. Native sampling: KS or binomial test, different if p < {s['alpha']}.", "",
         *verdict_table(report), "",
         "## Per op", "",
     ]
