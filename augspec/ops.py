@@ -39,6 +39,12 @@ NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 MAX_SIDE = 16384
 Side = Annotated[int, Field(strict=True, gt=0, le=MAX_SIDE)]
 
+# The largest colour factor / lighting alphastd. Any factor above a few hundred already saturates
+# every pixel; beyond float32 (3.4e38) torchvision's uniform_ and mxnet's parameter parser fail
+# with their own errors, so the spec refuses such values up front, the same for every backend.
+MAX_FACTOR = 1e6
+Factor = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_FACTOR)]
+
 # Normalize runs in float32 on both backends (smallest normal and largest float32).
 FLOAT32_TINY = 1.1754943508222875e-38
 FLOAT32_MAX = 3.4028234663852886e38
@@ -232,7 +238,7 @@ class RandomCrop(OpBase):
         return True
 
 
-FactorRange = NonNeg | tuple[NonNeg, NonNeg]
+FactorRange = Factor | tuple[Factor, Factor]
 
 
 def _factor_range(name: str, v: float | tuple[float, float]) -> tuple[float, float]:
@@ -371,7 +377,7 @@ class Lighting(OpBase):
     """
 
     op: Literal["lighting"] = "lighting"
-    alphastd: NonNeg = 0.1
+    alphastd: Factor = 0.1
 
     @property
     def is_random(self) -> bool:

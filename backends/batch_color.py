@@ -46,9 +46,11 @@ def adjust_brightness(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     return _floor_clip(x.mul_(f).add_(0.5))
 
 
-def adjust_contrast(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+def adjust_contrast(x: torch.Tensor, f: torch.Tensor, mean_of: torch.Tensor | None = None) -> torch.Tensor:
+    """``mean_of``: the whole images when ``x`` is a region of them (the grey mean is theirs)."""
     weights = torch.tensor(GRAY, dtype=x.dtype, device=x.device)
-    mean = (x.mean(dim=(2, 3)) @ weights).view(-1, 1, 1, 1)  # grey mean = weighted channel means
+    src = x if mean_of is None else mean_of
+    mean = (src.mean(dim=(2, 3)) @ weights).view(-1, 1, 1, 1)  # grey mean = weighted channel means
     return _floor_clip(x.mul_(f).add_((1.0 - f) * mean + 0.5))
 
 

@@ -60,7 +60,7 @@ from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
 from augspec.reference import center_box
 from augspec.sampling import Params
 
-from .batch_color import COLOR_ADJUST
+from .batch_color import COLOR_ADJUST, adjust_contrast
 from .batch_resample import band_weights
 from .batch_sampling import ArrayParams, sample_batch, stack_params
 
@@ -257,10 +257,14 @@ def resample(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interp
     return round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous())
 
 
+def _boxes(p: ArrayParams) -> np.ndarray:
+    """random_resized_crop's (N, 4) boxes: top, left, height, width."""
+    return np.stack([p["top"], p["left"], p["height"], p["width"]], 1).astype(np.int64)
+
+
 @_kernel("random_resized_crop")
 def _rrc(op: RandomResizedCrop, p: ArrayParams, b: Batch) -> Batch:
-    boxes = np.stack([p["top"], p["left"], p["height"], p["width"]], 1).astype(np.int64)
-    return b.new(resample(b.as_float(), boxes, op.hw, op.interpolation))
+    return b.new(resample(b.as_float(), _boxes(p), op.hw, op.interpolation))
 
 
 @_kernel("resize")
@@ -317,13 +321,37 @@ for _name in COLOR_COMPONENTS:
 PER_SAMPLE_PIXELS = 128 * 128
 
 
-def _jitter_per_sample(p: ArrayParams, x: torch.Tensor) -> torch.Tensor:
+def _jitter_per_sample(p: ArrayParams, x: torch.Tensor, boxes: np.ndarray | None = None) -> torch.Tensor:
+    """In place, sample by sample. With ``boxes`` (N, 4) (the next op reads only each
+    sample's box): the steps before contrast run on the whole image (contrast's grey mean is
+    the whole image's), contrast's blend and every later step on the box only; the box's
+    pixels come out as without ``boxes`` (elementwise ops), the rest is left unfinished."""
+    contrast = COLOR_COMPONENTS.index("contrast") if p["contrast"] is not None else -1
     for k, order in enumerate(np.asarray(p["order"]).tolist()):
+        whole = x[k : k + 1]
+        region = whole
+        if boxes is not None:
+            top, left, h, w = boxes[k].tolist()
+            region = whole[:, :, top : top + h, left : left + w]
+        target = whole if contrast in order else region
         for comp_index in order:
             name = COLOR_COMPONENTS[comp_index]
-            if p[name] is not None:
-                COLOR_ADJUST[name](x[k : k + 1], _column(np.asarray(p[name])[k : k + 1], x))
+            if p[name] is None:
+                continue
+            f = _column(np.asarray(p[name])[k : k + 1], x)
+            if comp_index == contrast:
+                adjust_contrast(region, f, mean_of=whole)
+                target = region
+            else:
+                COLOR_ADJUST[name](target, f)
     return x
+
+
+def _jitter_boxes(op: OpBase, p: ArrayParams, b: Batch, boxes: np.ndarray | None) -> Batch:
+    x = b.as_float()  # ours to overwrite (see Batch)
+    if x.shape[2] * x.shape[3] >= PER_SAMPLE_PIXELS:
+        return b.new(_jitter_per_sample(p, x, boxes))
+    return _color_jitter(op, p, b)
 
 
 @_kernel("color_jitter")
@@ -412,8 +440,12 @@ def _compose(op: Compose, p: ArrayParams, b: Batch) -> Batch:
 
 
 def apply_ops(ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch) -> Batch:
-    for op, p in zip(ops, arrays, strict=True):
-        b = _KERNELS[op.op](op, p, b)
+    for i, (op, p) in enumerate(zip(ops, arrays, strict=True)):
+        if op.op == "color_jitter" and i + 1 < len(ops) and ops[i + 1].op == "random_resized_crop":
+            # the crop reads only its boxes: the jitter need not finish the rest
+            b = _jitter_boxes(op, p, b, _boxes(arrays[i + 1]))
+        else:
+            b = _KERNELS[op.op](op, p, b)
     return b
 
 

@@ -246,6 +246,29 @@ def test_crop_larger_than_the_image_is_refused_on_every_path(op: dict[str, Any],
 
 
 @pytest.mark.parametrize(
+    "op",
+    [
+        {"op": "brightness", "factor": 1e39},
+        {"op": "saturation", "factor": [0.5, 2e6]},
+        {"op": "color_jitter", "brightness": 1e39},
+        {"op": "lighting", "alphastd": 1e7},
+    ],
+)
+def test_colour_factors_over_the_limit_are_refused_in_the_spec(op: dict[str, Any]) -> None:
+    # Unbounded, these reached torchvision's uniform_ ("to is out of bounds for float") and
+    # mxnet's parameter parser ("Out of range value for max_factor") as framework errors.
+    with pytest.raises(augspec.SpecError) as err:
+        _spec(op)
+    assert "less than or equal to 1000000" in str(err.value), str(err.value)
+    ok = {k: (1e6 if isinstance(v, float) else [0.5, 1e6]) for k, v in op.items() if k != "op"}
+    image = np.full((4, 5, 3), 100, np.uint8)
+    for backend in ("torchvision", "gluon"):  # the largest allowed factor runs on both
+        for fidelity in ("native", "spec"):
+            out = augspec.compile(_spec({"op": op["op"], **ok}), backend=backend, fidelity=fidelity)(image)
+            assert np.asarray(augspec.to_numpy(out)).shape == (4, 5, 3)
+
+
+@pytest.mark.parametrize(
     ("op", "words"),
     [
         ({"op": "resize", "size": [100000, 100000]}, ["size[0]", "less than or equal to 16384", "100000"]),

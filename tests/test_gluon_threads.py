@@ -66,4 +66,5 @@ def test_plain_mxnet_uses_one_thread_on_two_cores() -> None:
     if len(os.sched_getaffinity(0)) != 2:
         pytest.skip("mxnet's own choice is half the processors; shown on a 2-core machine")
     _, first, second = _busy_threads("import mxnet as mx")
-    assert first > 0 and second < 0.25 * first, (first, second)
+    # Idle: (34, 1); under load from other processes measured (33, 9). The fixed import: (17, 17).
+    assert first > 0 and second < 0.5 * first, (first, second)
