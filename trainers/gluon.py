@@ -31,7 +31,7 @@ import numpy as np
 from augspec.backends.gluon_mx import mx  # restores torch's thread count after importing mxnet
 from augspec.trainers.checkpoint import host_rng_state, set_host_rng_state
 from augspec.trainers.cli import parse_devices
-from augspec.trainers.metrics import Accumulator, position, progress, resume_epoch
+from augspec.trainers.metrics import Accumulator, epoch_record, position, progress, resume_epoch
 
 gluon = mx.gluon
 autograd = mx.autograd
@@ -146,14 +146,7 @@ def train(
                 on_step_end(position(epoch, step, metric, before + time.perf_counter() - start))
         mx.nd.waitall()
         seconds = before + time.perf_counter() - start
-        record = {
-            "epoch": epoch + 1,
-            "train_loss": metric[0] / metric[2],
-            "train_acc": metric[1] / metric[2],
-            "test_acc": evaluate(net, test_iter(), devs),
-            "examples": int(metric[2]),
-            "seconds": seconds,
-        }
+        record = epoch_record(epoch, metric, evaluate(net, test_iter(), devs), seconds)
         history.append(record)
         if on_epoch_end is not None:
             on_epoch_end(record)

@@ -63,6 +63,18 @@ def position(epoch: int, step: int, metric: Accumulator, seconds: float) -> dict
     return {"epoch": epoch, "step": step, "metric": list(metric.data), "seconds": seconds}
 
 
+def epoch_record(epoch: int, metric: Accumulator, test_acc: float, seconds: float) -> dict[str, Any]:
+    """One epoch's line of metrics.csv (``epoch`` 0-based in, 1-based out), the same for both trainers."""
+    return {
+        "epoch": epoch + 1,
+        "train_loss": metric[0] / metric[2],
+        "train_acc": metric[1] / metric[2],
+        "test_acc": test_acc,
+        "examples": int(metric[2]),
+        "seconds": seconds,
+    }
+
+
 def progress(items: Iterable[Any], desc: str, enabled: bool = True) -> Iterator[Any]:
     """A tqdm bar on stderr (plain iteration without tqdm or when disabled)."""
     if not enabled:

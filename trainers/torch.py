@@ -43,7 +43,7 @@ import numpy as np
 import torch
 from augspec.trainers.checkpoint import host_rng_state, set_host_rng_state
 from augspec.trainers.cli import parse_devices
-from augspec.trainers.metrics import Accumulator, position, progress, resume_epoch
+from augspec.trainers.metrics import Accumulator, epoch_record, position, progress, resume_epoch
 from torch import nn
 
 NAME = "torch"
@@ -235,14 +235,7 @@ def train(
         if devs[0].type == "cuda":
             torch.cuda.synchronize(devs[0])
         seconds = before + time.perf_counter() - start
-        record = {
-            "epoch": epoch + 1,
-            "train_loss": metric[0] / metric[2],
-            "train_acc": metric[1] / metric[2],
-            "test_acc": evaluate(net, test_iter(), devs),
-            "examples": int(metric[2]),
-            "seconds": seconds,
-        }
+        record = epoch_record(epoch, metric, evaluate(net, test_iter(), devs), seconds)
         history.append(record)
         if on_epoch_end is not None:
             on_epoch_end(record)
