@@ -16,7 +16,8 @@ image-sized tensor costs page faults as well as a pass (measured ~30% of the jit
 - hue: the hexcone model with elementwise max/min (no reductions over the channel axis) and
   the HSV -> RGB step written as ``out_c = v - delta * clamp(min(k_c, 4 - k_c), 0, 1)`` with
   ``k_c = (n_c + 6 h) mod 6``, n = (5, 3, 1): the same function as the reference's six-sector
-  table (``delta = v * s``), no clamp needed (the result lies between min and max).
+  table (``delta = v * s``), no clamp needed (the result lies between min and max); the shift
+  is folded into per-channel offsets, so the image is never reduced mod 6.
 
 The +0.5 of the rounding is folded into the constant term, so float32 results can differ from
 the reference's float64 only where a value lies within float32 error of a .5 boundary
@@ -81,17 +82,22 @@ def adjust_hue(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     num.mul_(is_r)
     t = torch.sub(b, r).add_(delta, alpha=2.0)
     num.addcmul_(t, is_g)
-    is_b = is_r.add_(is_g).neg_().add_(1.0)
-    num.addcmul_(torch.sub(r, g, out=t).add_(delta, alpha=4.0), is_b)
+    minus_is_b = is_r.add_(is_g).sub_(1.0)
+    num.addcmul_(torch.sub(r, g, out=t).add_(delta, alpha=4.0), minus_is_b, value=-1.0)
     hue6 = num.div_(torch.clamp(delta, min=1.0, out=t))  # in [-1, 5); delta == 0 gives 0, as the reference
-    hue6.add_(torch.remainder(6.0 * f, 6.0))  # in [-1, 11): reduce into [0, 6) without remainder on the image
-    hue6.sub_(torch.mul(hue6, 1.0 / 6.0, out=t).floor_(), alpha=6.0)  # a wrap error lands where the ramp is 0 on both sides
+    # v - delta * ramp = min + delta * (1 - ramp), and 1 - ramp = clamp(||k - 5| - 3| - 1, 0, 1) with
+    # k - 5 = (hue6 + 6 f) mod 6 + n_c - 5. ||y| - 3| has period 6 on [-6, 6], so instead of reducing
+    # the image mod 6, each channel's offset 6 f + n_c - 5 is reduced (per sample) into [-5, 1):
+    # y = hue6 + offset lies in [-6, 6), and no pass over the image wraps it.
     n = torch.tensor([0.0, -2.0, -4.0], dtype=x.dtype, device=x.device).view(1, 3, 1, 1)  # n_c - 5
-    # v - delta * ramp = min + delta * (1 - ramp), and 1 - ramp = clamp(||k - 5| - 3| - 1, 0, 1)
-    rise = torch.add(hue6, n).abs_().sub_(3.0).abs_().sub_(1.0).clamp_(0.0, 1.0)
-    minc = maxc.sub_(delta).add_(0.5)  # + 0.5 for the rounding
+    offset = torch.remainder(6.0 * f + n + 5.0, 6.0).sub_(5.0)  # (N, 3, 1, 1)
+    y = torch.add(hue6, offset, out=x)  # into x: r, g and b are no longer needed
+    # 1 - ramp = clamp(||y| - 3|, 1, 2) - 1, so the output min + delta * (1 - ramp) is
+    # (max - 2 delta) + delta * clamp(||y| - 3|, 1, 2)
+    y.abs_().sub_(3.0).abs_().clamp_(1.0, 2.0)
+    base = maxc.sub_(delta, alpha=2.0).add_(0.5)  # + 0.5 for the rounding
     # between min and max, so only floor is needed
-    return torch.addcmul(minc, delta, rise, out=x).floor_()
+    return torch.addcmul(base, delta, y, out=x).floor_()
 
 
 COLOR_ADJUST = {

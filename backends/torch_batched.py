@@ -11,13 +11,16 @@ batched torch ops, on CPU or GPU:
   model without ``where``/``remainder``);
 - color_jitter: for each of the four positions, each component on the samples whose
   drawn order puts it there; on images of :data:`PER_SAMPLE_PIXELS` or more, sample by
-  sample in its drawn order, in place;
+  sample in its drawn order, in place, and when a random_resized_crop follows, only the
+  steps up to contrast (whose grey mean is the whole image's) on the whole image, the rest
+  on the crop's box (the crop reads nothing else);
 - random_resized_crop / resize: the reference's separable resampling weights
   (:func:`augspec.reference.resample_matrix`, rebuilt vectorised per sample). Bilinear boxes
-  growing in height on a narrow input: one dense bmm for the columns and a ``lerp`` of two
-  gathered rows; on CPU, outputs of :data:`INTERPOLATE_MIN_PIXELS` or more: torch's own
-  separable kernel per sample (``F.interpolate``, antialiased where a box shrinks: PIL's
-  filter, the reference's weights); otherwise K-tap bands gathered from the un-cropped
+  growing in height on a narrow input (:func:`.batch_resample.grow_rows`): one dense bmm for
+  the columns, then row0 + w * (row1 - row0) from gathered rows, written as uint8 in chunks
+  when the crop is the last op; on CPU, outputs of :data:`INTERPOLATE_MIN_PIXELS` or more:
+  torch's own separable kernel per sample (``F.interpolate``, antialiased where a box
+  shrinks: PIL's filter, the reference's weights); otherwise K-tap bands gathered from the un-cropped
   batch (dense matrices for small inputs);
 - random_crop: zero/fill padding, then one gather of per-sample windows;
 - lighting: a per-sample RGB offset; to_tensor (one uint8 -> float32 pass) and normalize:
@@ -61,7 +64,14 @@ from augspec.reference import center_box
 from augspec.sampling import Params
 
 from .batch_color import COLOR_ADJUST, adjust_contrast
-from .batch_resample import band_weights
+from .batch_resample import (
+    band_weights,
+    grow_rows,
+    interpolate_each,
+    round_clip,
+    taps_along_rows,
+    to_uint8,
+)
 from .batch_sampling import ArrayParams, sample_batch, stack_params
 
 # Max abs difference to ``augspec.reference.replay`` per op, 0-255 units (tensors x 255),
@@ -117,11 +127,6 @@ def _kernel(*names: str) -> Callable[[Kernel], Kernel]:
     return register
 
 
-def round_clip(x: torch.Tensor) -> torch.Tensor:
-    """The reference's one rounding rule, in place: floor(x + 0.5) clipped to [0, 255]."""
-    return x.add_(0.5).floor_().clamp_(0.0, 255.0)
-
-
 def _column(values: Any, x: torch.Tensor) -> torch.Tensor:
     """Per-sample values as an (N, 1, 1, 1) tensor on the batch's device and dtype."""
     return torch.as_tensor(np.asarray(values), dtype=x.dtype, device=x.device).view(-1, 1, 1, 1)
@@ -165,33 +170,6 @@ _kernel("horizontal_flip")(_flip(3))
 _kernel("vertical_flip")(_flip(2))
 
 
-# Inputs up to this many pixels resample with dense per-sample matrices (one bmm per axis,
-# cheap at CIFAR sizes); larger ones copy the K taps' rows with index_select (O(K) work).
-DENSE_MAX_PIXELS = 96 * 96
-
-
-def _dense(idx: np.ndarray, w: np.ndarray, in_size: int) -> np.ndarray:
-    """The (N, out, in) matrices that a K-tap band stands for."""
-    n, out, _ = idx.shape
-    m = np.zeros((n, out, in_size))
-    rows = np.arange(n)[:, None, None], np.arange(out)[None, :, None]
-    np.add.at(m, (*rows, idx), w)
-    return m
-
-
-def _taps_along_rows(x: torch.Tensor, idx: np.ndarray, w: np.ndarray) -> torch.Tensor:
-    """x (N, H, D) -> (N, out, D): out[n, i] = sum_k w[n, i, k] * x[n, idx[n, i, k]]."""
-    n, h, d = x.shape
-    _, out, k = idx.shape
-    dev, dt = x.device, x.dtype
-    if h * max(d, 1) <= DENSE_MAX_PIXELS * 3 or h <= 2 * k:
-        return torch.bmm(torch.as_tensor(_dense(idx, w, h), device=dev, dtype=dt), x)
-    flat = torch.as_tensor(idx + (np.arange(n) * h)[:, None, None], device=dev).reshape(-1)
-    rows = x.reshape(n * h, d).index_select(0, flat).view(n * out, k, d)
-    weights = torch.as_tensor(w, device=dev, dtype=dt).view(n * out, 1, k)
-    return torch.bmm(weights, rows).view(n, out, d)
-
-
 # On CPU, bilinear/bicubic outputs of at least this many pixels are resampled one sample at
 # a time by torch's separable kernels (F.interpolate), which run several times faster there
 # than the batched band/dense code. ``antialias=True`` is PIL's filter and normalisation, the
@@ -200,61 +178,40 @@ def _taps_along_rows(x: torch.Tensor, idx: np.ndarray, w: np.ndarray) -> torch.T
 INTERPOLATE_MIN_PIXELS = 64 * 64
 
 
-def _interpolate_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> torch.Tensor:
-    n, c = x.shape[:2]
-    oh, ow = out_hw
-    out = torch.empty((n, c, oh, ow), dtype=x.dtype, device=x.device)
-    for k, (top, left, h, w) in enumerate(boxes.tolist()):
-        crop = x[k : k + 1, :, top : top + h, left : left + w]
-        if (h, w) == (oh, ow):
-            out[k : k + 1] = crop
-            continue
-        antialias = interpolation == "bicubic" or h > oh or w > ow
-        out[k : k + 1] = F.interpolate(crop, size=(oh, ow), mode=interpolation, antialias=antialias, align_corners=False)
-    return round_clip(out)
+def _grows_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> bool:
+    return interpolation == "bilinear" and int(boxes[:, 2].max()) < out_hw[0] and x.shape[3] <= 128 and out_hw[0] > 1
 
 
-def _grow_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int]) -> torch.Tensor:
-    """Bilinear, every box growing in height (two taps per output row), narrow input.
+def _crops_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> bool:
+    """Whether :func:`resample` takes the per-sample ``F.interpolate`` path."""
+    return (
+        not _grows_rows(x, boxes, out_hw, interpolation)
+        and x.device.type == "cpu"
+        and interpolation != "nearest"
+        and out_hw[0] * out_hw[1] >= INTERPOLATE_MIN_PIXELS
+    )
 
-    Columns by one dense bmm per sample on the small input, (N, C*H, W) @ (N, W, ow); then
-    each output row is ``lerp`` of its two input rows (weights w0 + w1 = 1 after the
-    reference's normalisation; an edge row's second tap has weight 0), gathered with
-    index_select: output NCHW without transposes, ~2x faster than F.interpolate at 32 -> 200.
-    """
+
+def resample(
+    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str, uint8: bool = False
+) -> torch.Tensor:
+    """Resize box ``(top, left, height, width)`` of each sample to ``out_hw``: rows, then columns.
+
+    ``uint8``: return uint8 (the image leaves the pipeline), else float whole numbers."""
     n, c, h, w = x.shape
     oh, ow = out_hw
-    cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, "bilinear")
-    cols = torch.zeros((n, w, ow), dtype=torch.float64).scatter_add_(  # the dense (N, W, ow) matrices
-        1, torch.from_numpy(cols_idx).transpose(1, 2), torch.from_numpy(cols_w).transpose(1, 2)
-    ).to(x.device, x.dtype)
-    tmp = torch.bmm(x.reshape(n, c * h, w), cols).view(n * c * h, ow)  # (N, C, H, ow) as rows
-    tmp.add_(0.5)  # the rounding's + 0.5, here where it is 6x smaller (the weights sum to 1)
-    rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, "bilinear")  # (N, oh, 2), or 1 tap
-    if rows_idx.shape[2] == 1:  # every box one row high: a second tap of weight 0
-        rows_idx, rows_w = np.repeat(rows_idx, 2, 2), np.concatenate([rows_w, np.zeros_like(rows_w)], 2)
-    base = (np.arange(n * c) * h).reshape(n, c, 1)
-    flat = [torch.as_tensor((rows_idx[:, None, :, k] + base).reshape(-1), device=x.device) for k in range(2)]
-    weight = torch.as_tensor(np.repeat(rows_w[:, None, :, 1], c, 1).reshape(-1, 1), dtype=x.dtype, device=x.device)
-    out = torch.lerp(tmp.index_select(0, flat[0]), tmp.index_select(0, flat[1]), weight)
-    # floor only: non-negative weights summing to 1 keep values within [0, 255]
-    return out.floor_().view(n, c, oh, ow)
-
-
-def resample(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> torch.Tensor:
-    """Resize box ``(top, left, height, width)`` of each sample to ``out_hw``: rows, then columns."""
-    n, c, h, w = x.shape
-    oh, ow = out_hw
-    if interpolation == "bilinear" and int(boxes[:, 2].max()) < oh and w <= 128 and oh > 1:
-        return _grow_rows(x, boxes, out_hw)
-    if x.device.type == "cpu" and interpolation != "nearest" and oh * ow >= INTERPOLATE_MIN_PIXELS:
-        return _interpolate_each(x, boxes, out_hw, interpolation)
+    if _grows_rows(x, boxes, out_hw, interpolation):
+        return grow_rows(x, boxes, out_hw, uint8)
+    if _crops_each(x, boxes, out_hw, interpolation):
+        out = interpolate_each(x, boxes, out_hw, interpolation)
+        return to_uint8(out) if uint8 else out
     rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, interpolation)
     cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, interpolation)
-    tmp = _taps_along_rows(x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w)  # (N, oh, W*C)
+    tmp = taps_along_rows(x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w)  # (N, oh, W*C)
     tmp = tmp.view(n, oh, w, c).transpose(1, 2).reshape(n, w, oh * c)
-    out = _taps_along_rows(tmp, cols_idx, cols_w)  # (N, ow, oh*C)
-    return round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous())
+    out = taps_along_rows(tmp, cols_idx, cols_w)  # (N, ow, oh*C)
+    out = round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous())
+    return to_uint8(out) if uint8 else out
 
 
 def _boxes(p: ArrayParams) -> np.ndarray:
@@ -321,44 +278,66 @@ for _name in COLOR_COMPONENTS:
 PER_SAMPLE_PIXELS = 128 * 128
 
 
-def _jitter_per_sample(p: ArrayParams, x: torch.Tensor, boxes: np.ndarray | None = None) -> torch.Tensor:
-    """In place, sample by sample. With ``boxes`` (N, 4) (the next op reads only each
-    sample's box): the steps before contrast run on the whole image (contrast's grey mean is
-    the whole image's), contrast's blend and every later step on the box only; the box's
-    pixels come out as without ``boxes`` (elementwise ops), the rest is left unfinished."""
+def _jitter_one(p: ArrayParams, k: int, whole: torch.Tensor, box: np.ndarray | None = None) -> None:
+    """Sample ``k``'s jitter, in place on ``whole`` (1, C, H, W). With its ``box`` (top,
+    left, height, width; the next op reads nothing else): the steps before contrast run on
+    the whole image (contrast's grey mean is the whole image's), contrast's blend and every
+    later step on the box only; the box comes out as without ``box`` (elementwise ops)."""
+    region = whole
+    if box is not None:
+        top, left, h, w = box.tolist()
+        region = whole[:, :, top : top + h, left : left + w]
     contrast = COLOR_COMPONENTS.index("contrast") if p["contrast"] is not None else -1
-    for k, order in enumerate(np.asarray(p["order"]).tolist()):
-        whole = x[k : k + 1]
-        region = whole
-        if boxes is not None:
-            top, left, h, w = boxes[k].tolist()
-            region = whole[:, :, top : top + h, left : left + w]
-        target = whole if contrast in order else region
-        for comp_index in order:
-            name = COLOR_COMPONENTS[comp_index]
-            if p[name] is None:
-                continue
-            f = _column(np.asarray(p[name])[k : k + 1], x)
-            if comp_index == contrast:
-                adjust_contrast(region, f, mean_of=whole)
-                target = region
-            else:
-                COLOR_ADJUST[name](target, f)
-    return x
+    order = np.asarray(p["order"])[k].tolist()
+    target = whole if contrast in order else region
+    for comp_index in order:
+        name = COLOR_COMPONENTS[comp_index]
+        if p[name] is None:
+            continue
+        f = _column(np.asarray(p[name])[k : k + 1], whole)
+        if comp_index == contrast:
+            adjust_contrast(region, f, mean_of=whole)
+            target = region
+        else:
+            COLOR_ADJUST[name](target, f)
 
 
-def _jitter_boxes(op: OpBase, p: ArrayParams, b: Batch, boxes: np.ndarray | None) -> Batch:
-    x = b.as_float()  # ours to overwrite (see Batch)
-    if x.shape[2] * x.shape[3] >= PER_SAMPLE_PIXELS:
-        return b.new(_jitter_per_sample(p, x, boxes))
-    return _color_jitter(op, p, b)
+def _jitter_crop(
+    p: ArrayParams, op: RandomResizedCrop, p_crop: ArrayParams, b: Batch, uint8: bool, flip: tuple[int, Any] | None
+) -> Batch:
+    """color_jitter then random_resized_crop, sample by sample (large images, the crop taking
+    the per-sample ``F.interpolate`` path): each sample converted to float in one reused
+    buffer, jittered (see :func:`_jitter_one`) and cropped into the output; ``flip`` (dim,
+    per-sample apply) is a preceding flip, done here. No batch-sized copies: on CPU their first
+    touch (page faults) cost ~0.4 ms per 400x500 image (float), ~0.14 ms (the flip's)."""
+    boxes = _boxes(p_crop)
+    n, c = b.x.shape[:2]
+    buf = torch.empty((1, *b.x.shape[1:]), dtype=b.dtype, device=b.x.device)
+    out = torch.empty((n, c, *op.hw), dtype=torch.uint8 if uint8 else b.dtype, device=b.x.device)
+    for k in range(n):
+        src = b.x[k : k + 1]
+        _jitter_one(p, k, buf.copy_(src.flip(flip[0]) if flip is not None and flip[1][k] else src), boxes[k])
+        crop = interpolate_each(buf, boxes[k : k + 1], op.hw, op.interpolation)
+        out[k : k + 1] = to_uint8(crop) if uint8 else crop
+    return b.new(out)
+
+
+def _per_sample_crop(b: Batch, op: OpBase, p_crop: ArrayParams) -> bool:
+    """Whether a jitter then ``op`` (a random_resized_crop) runs as :func:`_jitter_crop`."""
+    return (
+        isinstance(op, RandomResizedCrop)
+        and b.x.shape[2] * b.x.shape[3] >= PER_SAMPLE_PIXELS
+        and _crops_each(b.x, _boxes(p_crop), op.hw, op.interpolation)
+    )
 
 
 @_kernel("color_jitter")
 def _color_jitter(op: OpBase, p: ArrayParams, b: Batch) -> Batch:
     x = b.as_float()  # ours to overwrite (see Batch)
     if x.shape[2] * x.shape[3] >= PER_SAMPLE_PIXELS:
-        return b.new(_jitter_per_sample(p, x))
+        for k in range(len(x)):
+            _jitter_one(p, k, x[k : k + 1])
+        return b.new(x)
     order = np.asarray(p["order"])
     for position in range(order.shape[1]):
         for comp_index, name in enumerate(COLOR_COMPONENTS):
@@ -439,13 +418,32 @@ def _compose(op: Compose, p: ArrayParams, b: Batch) -> Batch:
     return apply_ops(op.ops, p["ops"], b)
 
 
-def apply_ops(ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch) -> Batch:
-    for i, (op, p) in enumerate(zip(ops, arrays, strict=True)):
-        if op.op == "color_jitter" and i + 1 < len(ops) and ops[i + 1].op == "random_resized_crop":
-            # the crop reads only its boxes: the jitter need not finish the rest
-            b = _jitter_boxes(op, p, b, _boxes(arrays[i + 1]))
+def apply_ops(ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch, truncated: bool = False) -> Batch:
+    """``truncated``: the caller converts an image result to uint8, so a final
+    random_resized_crop may return uint8 itself."""
+    if len(ops) != len(arrays):
+        raise ValueError(f"arrays: Expected one entry per op ({len(ops)}); received {len(arrays)}")
+    i, flip = 0, None
+    while i < len(ops):
+        op, p = ops[i], arrays[i]
+        last = truncated and i == len(ops) - 1
+        if (
+            op.op in ("horizontal_flip", "vertical_flip")
+            and i + 2 < len(ops)
+            and ops[i + 1].op == "color_jitter"
+            and _per_sample_crop(b, ops[i + 2], arrays[i + 2])
+        ):  # flip, jitter, crop (the chapter's combined_augs): all three per sample
+            flip = (3 if op.op == "horizontal_flip" else 2, np.asarray(p["apply"], bool))
+        elif op.op == "color_jitter" and i + 1 < len(ops) and _per_sample_crop(b, ops[i + 1], arrays[i + 1]):
+            crop = ops[i + 1]
+            assert isinstance(crop, RandomResizedCrop)
+            b = _jitter_crop(p, crop, arrays[i + 1], b, truncated and i + 2 == len(ops), flip)
+            i, flip = i + 1, None
+        elif last and isinstance(op, RandomResizedCrop) and b.is_image:
+            b = b.new(resample(b.as_float(), _boxes(p), op.hw, op.interpolation, uint8=True))
         else:
             b = _KERNELS[op.op](op, p, b)
+        i += 1
     return b
 
 
@@ -489,9 +487,9 @@ class BatchedPipeline:
         """Apply array params (from :meth:`sample` or ``stack_params``) to a batch."""
         x = _check_batch(batch, self.device)
         trace_hw(self.spec, (int(x.shape[2]), int(x.shape[3])))
-        out = apply_ops(self.spec.ops, arrays, Batch(x, dtype=self._dtype))
+        out = apply_ops(self.spec.ops, arrays, Batch(x, dtype=self._dtype), truncated=True)
         # Images leave as uint8 NCHW (values are already whole numbers in [0, 255]).
-        return out.x.to(torch.uint8) if out.is_image and out.x.dtype != torch.uint8 else out.x
+        return to_uint8(out.x) if out.is_image else out.x
 
     def __call__(
         self,
