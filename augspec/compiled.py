@@ -45,7 +45,20 @@ class Compiled:
     prepare: Any = None  # callable(image) -> what .native takes (e.g. numpy -> PIL)
     # callable(image) -> output: check + prepare + native in one call, the backend's fast path
     # (it may skip re-checking an input type and size it has already checked). None: the three.
+    # Given at construction, it becomes the instance's __call__ (see __post_init__); set it
+    # then, not later.
     run: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.run is not None:
+            # One frame before the native pipeline: a per-instance subclass whose __call__ is
+            # the backend's runner itself (a staticmethod, so no bound-method hop through
+            # ``Compiled.__call__``; measured ~0.03 us of the ~0.2 us a 32x32 flip pays).
+            cls = type(self)
+            fast = type(cls.__name__, (cls,), {"__call__": staticmethod(self.run),
+                                               "__qualname__": cls.__qualname__,
+                                               "__module__": cls.__module__})
+            object.__setattr__(self, "__class__", fast)
 
     def __call__(self, image: Any) -> Any:
         if self.run is not None:

@@ -47,12 +47,17 @@ def adjust_brightness(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     return _floor_clip(x.mul_(f).add_(0.5))
 
 
+def contrast_offset(src: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """Contrast's constant term ``(1 - f) * mean + 0.5`` (N, 1, 1, 1), ``mean`` the grey mean of ``src``."""
+    weights = torch.tensor(GRAY, dtype=src.dtype, device=src.device)
+    mean = (src.mean(dim=(2, 3)) @ weights).view(-1, 1, 1, 1)  # grey mean = weighted channel means
+    return (1.0 - f) * mean + 0.5
+
+
 def adjust_contrast(x: torch.Tensor, f: torch.Tensor, mean_of: torch.Tensor | None = None) -> torch.Tensor:
     """``mean_of``: the whole images when ``x`` is a region of them (the grey mean is theirs)."""
-    weights = torch.tensor(GRAY, dtype=x.dtype, device=x.device)
-    src = x if mean_of is None else mean_of
-    mean = (src.mean(dim=(2, 3)) @ weights).view(-1, 1, 1, 1)  # grey mean = weighted channel means
-    return _floor_clip(x.mul_(f).add_((1.0 - f) * mean + 0.5))
+    offset = contrast_offset(x if mean_of is None else mean_of, f)  # before x is overwritten
+    return _floor_clip(x.mul_(f).add_(offset))
 
 
 def adjust_saturation(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
@@ -89,15 +94,19 @@ def adjust_hue(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     # k - 5 = (hue6 + 6 f) mod 6 + n_c - 5. ||y| - 3| has period 6 on [-6, 6], so instead of reducing
     # the image mod 6, each channel's offset 6 f + n_c - 5 is reduced (per sample) into [-5, 1):
     # y = hue6 + offset lies in [-6, 6), and no pass over the image wraps it.
-    n = torch.tensor([0.0, -2.0, -4.0], dtype=x.dtype, device=x.device).view(1, 3, 1, 1)  # n_c - 5
-    offset = torch.remainder(6.0 * f + n + 5.0, 6.0).sub_(5.0)  # (N, 3, 1, 1)
-    y = torch.add(hue6, offset, out=x)  # into x: r, g and b are no longer needed
+    y = torch.add(hue6, hue_offsets(f), out=x)  # into x: r, g and b are no longer needed
     # 1 - ramp = clamp(||y| - 3|, 1, 2) - 1, so the output min + delta * (1 - ramp) is
     # (max - 2 delta) + delta * clamp(||y| - 3|, 1, 2)
     y.abs_().sub_(3.0).abs_().clamp_(1.0, 2.0)
     base = maxc.sub_(delta, alpha=2.0).add_(0.5)  # + 0.5 for the rounding
     # between min and max, so only floor is needed
     return torch.addcmul(base, delta, y, out=x).floor_()
+
+
+def hue_offsets(f: torch.Tensor) -> torch.Tensor:
+    """Per-channel offsets ``(6 f + n_c) mod 6 - 5`` (N, 3, 1, 1) of :func:`adjust_hue`."""
+    n = torch.tensor([0.0, -2.0, -4.0], dtype=f.dtype, device=f.device).view(1, 3, 1, 1)  # n_c - 5
+    return torch.remainder(6.0 * f + n + 5.0, 6.0).sub_(5.0)
 
 
 COLOR_ADJUST = {

@@ -348,14 +348,17 @@ def _check_indices(seed: int, epoch: int, indices: Any) -> np.ndarray:
 
 
 def sample_batch(
-    spec: Pipeline, seed: int, epoch: int, indices: Any, image_size: tuple[int, int]
+    spec: Pipeline, seed: int, epoch: int, indices: Any, image_size: tuple[int, int], vector_min: int = 1
 ) -> list[ArrayParams]:
-    """Array params of samples ``indices`` (one image size), equal to ``augspec.sample``'s."""
+    """Array params of samples ``indices`` (one image size), equal to ``augspec.sample``'s.
+
+    ``vector_min``: fewer samples than this are drawn one by one by ``augspec.sample`` (the
+    vectorised generator has a fixed cost of some hundred numpy calls per batch)."""
     idx = _check_indices(seed, epoch, indices)
     hw = (int(image_size[0]), int(image_size[1]))
     trace_hw(spec, hw)
     one_word = seed < 2**32 and epoch < 2**32 and (not idx.size or idx.max() < 2**32)
-    if not (one_word and vectorisable(spec)) or not idx.size:
+    if not (one_word and vectorisable(spec)) or idx.size < max(vector_min, 1):
         return stack_params(spec, [sample(spec, seed, epoch, int(i), hw) for i in idx])
     g = VectorPCG64(int(seed), int(epoch), idx)
     return _sample_ops(spec.ops, g, g.all, hw)

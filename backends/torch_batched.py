@@ -13,7 +13,8 @@ batched torch ops, on CPU or GPU:
   drawn order puts it there; on images of :data:`PER_SAMPLE_PIXELS` or more, sample by
   sample in its drawn order, in place, and when a random_resized_crop follows, only the
   steps up to contrast (whose grey mean is the whole image's) on the whole image, the rest
-  on the crop's box (the crop reads nothing else);
+  on the crop's box (the crop reads nothing else); on CPU in float32, through the compiled
+  kernel of :mod:`.batch_fused` when it is available (bit for bit the same);
 - random_resized_crop / resize: the reference's separable resampling weights
   (:func:`augspec.reference.resample_matrix`, rebuilt vectorised per sample). Bilinear boxes
   growing in height on a narrow input (:func:`.batch_resample.grow_rows`): one dense bmm for
@@ -63,6 +64,7 @@ from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
 from augspec.reference import center_box
 from augspec.sampling import Params
 
+from . import batch_fused
 from .batch_color import COLOR_ADJUST, adjust_contrast
 from .batch_resample import (
     band_weights,
@@ -290,6 +292,10 @@ def _jitter_one(p: ArrayParams, k: int, whole: torch.Tensor, box: np.ndarray | N
     contrast = COLOR_COMPONENTS.index("contrast") if p["contrast"] is not None else -1
     order = np.asarray(p["order"])[k].tolist()
     target = whole if contrast in order else region
+    if batch_fused.usable(whole):
+        names = [COLOR_COMPONENTS[c] for c in order if p[COLOR_COMPONENTS[c]] is not None]
+        steps = [(name, _column(np.asarray(p[name])[k : k + 1], whole)) for name in names]
+        return batch_fused.jitter(steps, whole, region, target)
     for comp_index in order:
         name = COLOR_COMPONENTS[comp_index]
         if p[name] is None:
@@ -467,6 +473,12 @@ def _check_batch(batch: Any, device: torch.device) -> torch.Tensor:
     return batch.to(device, non_blocking=True)
 
 
+# Batches smaller than this are sampled image by image (``augspec.sample``, numpy's own
+# generator: ~37 us per combined_augs image) rather than by the vectorised generator, whose
+# numpy calls cost ~0.5-0.8 ms per batch whatever its size; the params are the same.
+VECTOR_SAMPLING_MIN = 16
+
+
 class BatchedPipeline:
     """A spec compiled for whole uint8 NCHW batches; call ``(batch, params_list)`` or ``(batch, seed, epoch, indices)``."""
 
@@ -481,7 +493,7 @@ class BatchedPipeline:
 
     def sample(self, seed: int, epoch: int, indices: Any, image_size: tuple[int, int]) -> list[ArrayParams]:
         """Array params for ``indices``, identical to ``augspec.sample`` (vectorised)."""
-        return sample_batch(self.spec, seed, epoch, indices, image_size)
+        return sample_batch(self.spec, seed, epoch, indices, image_size, VECTOR_SAMPLING_MIN)
 
     def apply(self, batch: Any, arrays: list[ArrayParams]) -> torch.Tensor:
         """Apply array params (from :meth:`sample` or ``stack_params``) to a batch."""
@@ -519,7 +531,7 @@ class BatchedPipeline:
                 raise ValueError(
                     f"indices: Expected one index per image ({len(x)}); received {len(indices)}"
                 )
-            arrays = sample_batch(self.spec, params, epoch, indices, hw)
+            arrays = sample_batch(self.spec, params, epoch, indices, hw, VECTOR_SAMPLING_MIN)
         return self.apply(x, arrays)
 
     def __repr__(self) -> str:

@@ -64,6 +64,15 @@ def test_vectorised_sampling_equals_augspec_sample(name: str, hw: tuple[int, int
         assert got == expected
 
 
+def test_small_batches_sampled_one_by_one_give_the_same_params() -> None:
+    spec = augspec.load("examples/combined_augs.yaml")
+    idx = np.arange(5, 13)
+    one_by_one = bs.sample_batch(spec, 4, 1, idx, (400, 500), vector_min=tb.VECTOR_SAMPLING_MIN)
+    vectorised = bs.sample_batch(spec, 4, 1, idx, (400, 500))
+    assert bs.unstack_params(spec, one_by_one, 4, 1, idx, (400, 500)) == bs.unstack_params(
+        spec, vectorised, 4, 1, idx, (400, 500))
+
+
 def test_sampling_fallback_box_is_exercised() -> None:
     spec = augspec.validate_data(SAMPLING_SPECS["rrc_fallback"])
     arrays = bs.sample_batch(spec, 3, 0, np.arange(50), (7, 300))
@@ -174,6 +183,70 @@ def test_fused_jitter_crop_equals_op_by_op(
         with monkeypatch.context() as m:
             m.setattr(tb, "_per_sample_crop", lambda *args: False)
             assert torch.equal(fused, tb.compile_batched(spec)(batch, seed, 0, np.arange(6)))
+
+
+JITTERS = [
+    {"brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5},
+    {"brightness": 0.9, "contrast": 0.9},
+    {"saturation": 0.9, "hue": 0.3},
+]
+CROPS = [[{"op": "random_resized_crop", "size": [90, 80], "scale": [0.05, 1], "ratio": [0.5, 2]}], []]
+
+
+@pytest.mark.parametrize("jitter", JITTERS)
+@pytest.mark.parametrize("crop", CROPS)
+def test_fused_kernel_equals_torch_path(
+    jitter: dict[str, float], crop: list[dict[str, Any]], photo: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The compiled jitter kernel (batch_fused) is bit for bit the torch steps of batch_color,
+    # on whole images and on boxes (strided rows), at any width (vectorised and tail columns).
+    bf = pytest.importorskip("augspec.backends.batch_fused")
+    if not bf.available():
+        pytest.skip("no C compiler: the torch path is the only one")
+    spec = augspec.validate_data({"ops": [{"op": "horizontal_flip"}, {"op": "color_jitter", **jitter}, *crop]})
+    images = np.concatenate([_images(3, (150, 141), photo), np.random.default_rng(0).integers(0, 256, (3, 150, 141, 3), np.uint8)])
+    batch = torch.from_numpy(images).permute(0, 3, 1, 2)
+    for seed in range(3):
+        fused = tb.compile_batched(spec)(batch, seed, 0, np.arange(6))
+        with monkeypatch.context() as m:
+            m.setattr(bf, "_state", {"fn": None})
+            assert torch.equal(fused, tb.compile_batched(spec)(batch, seed, 0, np.arange(6)))
+
+
+@pytest.mark.parametrize("cc", ["/nonexistent/cc", "false"])
+def test_fused_kernel_falls_back_without_a_compiler(
+    cc: str, photo: np.ndarray, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    bf = pytest.importorskip("augspec.backends.batch_fused")
+    monkeypatch.setattr(bf, "_state", {})
+    monkeypatch.setenv("CC", cc)  # missing, or one that fails to compile
+    monkeypatch.setenv("AUGSPEC_CACHE", str(tmp_path))  # nothing cached there
+    spec = augspec.load("examples/combined_augs.yaml")
+    batch = torch.from_numpy(_images(2, (150, 141), photo)).permute(0, 3, 1, 2)
+    out = tb.compile_batched(spec)(batch, 0, 0, np.arange(2))
+    assert bf._state == {"fn": None} and not bf.available()
+    monkeypatch.setattr(bf, "_state", {"fn": None})
+    assert torch.equal(out, tb.compile_batched(spec)(batch, 0, 0, np.arange(2)))
+    monkeypatch.setenv("AUGSPEC_FUSED", "0")
+    monkeypatch.delenv("CC")
+    monkeypatch.setattr(bf, "_state", {})
+    assert not bf.available()
+
+
+def test_fused_kernel_is_refused_where_it_would_not_match_the_torch_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bf = pytest.importorskip("augspec.backends.batch_fused")
+    monkeypatch.setattr(bf, "_state", {})
+    if bf._build() is None:
+        pytest.skip("no C compiler or no AVX2/AVX512 torch build here: the kernel is never used")
+    monkeypatch.setattr(bf, "_state", {})
+    assert bf.available()  # this machine: the probe matches
+    # A torch path that rounds some values differently (as another CPU's kernels might): refused.
+    brightness = bf.COLOR_ADJUST["brightness"]
+    monkeypatch.setitem(bf.COLOR_ADJUST, "brightness", lambda x, f: brightness(x, f + 0.01))
+    monkeypatch.setattr(bf, "_state", {})
+    assert not bf.available()
 
 
 def test_chapter_pipelines_agree_within_compounded_tolerance(photo: np.ndarray) -> None:

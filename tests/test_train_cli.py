@@ -175,3 +175,14 @@ def test_bad_arguments_are_refused(
     assert "Expected devices like" in capfd.readouterr().err
     assert main(_args("gluon", spec_file, tmp_path, 1, "--adam", "torch")) == 2
     assert "--adam mxnet" in capfd.readouterr().err
+
+
+def test_torch_train_on_two_gloo_processes_runs_and_says_so(spec_file: Path, tmp_path: Path) -> None:
+    """``--devices cpu:2`` on the torch backend: two spawned DDP ranks (file rendezvous)."""
+    args = _args("torch", spec_file, tmp_path / "ddp", 1, "--devices", "cpu:2")
+    args[args.index("--synthetic") + 1] = "64"
+    assert main(args) == 0
+    metrics = _metrics(tmp_path / "ddp")
+    assert metrics["devices"] == "2 DDP processes (cpu:2)"
+    assert (tmp_path / "ddp" / "checkpoint.npz").exists()
+    assert [r["examples"] for r in metrics["epochs"]] == [64]

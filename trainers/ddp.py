@@ -18,8 +18,9 @@ checkpoints; every rank resumes from the same checkpoint.
 from __future__ import annotations
 
 import os
-import socket
+import shutil
 import sys
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -28,24 +29,30 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _spawn_local(fn: Any, world: int, *args: Any) -> None:
+    """``mp.spawn(fn, (world, rendezvous, *args))``: ``world`` ranks on this machine.
+
+    They meet through a fresh file (``file://`` rendezvous, removed afterwards), not a TCP
+    port picked in advance: a port found free here can be taken by another process before
+    rank 0 binds it (seen once as a failed DDP test while other jobs ran).
+    """
+    folder = tempfile.mkdtemp(prefix="augspec-ddp-")
+    try:
+        mp.spawn(fn, args=(world, os.path.join(folder, "rendezvous"), *args), nprocs=world, join=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def _init(rank: int, world: int, port: int, backend: str = "gloo") -> None:
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
-    dist.init_process_group(backend, rank=rank, world_size=world)
+def _init(rank: int, world: int, rendezvous: str, backend: str = "gloo") -> None:
+    dist.init_process_group(backend, init_method=f"file://{rendezvous}", rank=rank, world_size=world)
 
 
-def _train_worker(rank: int, world: int, cfg: dict[str, Any], port: int) -> None:
+def _train_worker(rank: int, world: int, rendezvous: str, cfg: dict[str, Any]) -> None:
     from augspec.trainers.cli import TrainConfig
     from augspec.trainers.run import run
 
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
-    _init(rank, world, port)
+    _init(rank, world, rendezvous)
     try:
         run(TrainConfig(**cfg), rank=rank, world=world)
     finally:
@@ -54,13 +61,13 @@ def _train_worker(rank: int, world: int, cfg: dict[str, Any], port: int) -> None
 
 def spawn(world: int, cfg: dict[str, Any]) -> None:
     """Run ``augspec train`` as ``world`` gloo processes on localhost."""
-    mp.spawn(_train_worker, args=(world, cfg, free_port()), nprocs=world, join=True)
+    _spawn_local(_train_worker, world, cfg)
 
 
 def run_steps(
     rank: int,
     world: int,
-    port: int,
+    rendezvous: str,
     init_path: str,
     data_path: str,
     out_path: str,
@@ -77,7 +84,7 @@ def run_steps(
 
     torch.set_num_threads(1)
     if world > 1:
-        _init(rank, world, port)
+        _init(rank, world, rendezvous)
     state = torch.load(init_path, weights_only=True)
     width = int(state["0.weight"].shape[0])
     net: Any = resnet18(10, 3, width)
@@ -109,14 +116,9 @@ def spawn_steps(
 ) -> None:
     """:func:`run_steps` on ``world`` gloo processes (``world=1``: in this process, no DDP)."""
     if world == 1:
-        run_steps(0, 1, 0, init_path, data_path, out_path, lr, adam)
+        run_steps(0, 1, "", init_path, data_path, out_path, lr, adam)
         return
-    mp.spawn(
-        run_steps,
-        args=(world, free_port(), init_path, data_path, out_path, lr, adam),
-        nprocs=world,
-        join=True,
-    )
+    _spawn_local(run_steps, world, init_path, data_path, out_path, lr, adam)
 
 
 def torchrun_main(argv: list[str] | None = None) -> int:
