@@ -16,8 +16,10 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -62,22 +64,34 @@ def _unflatten(obj: Any, arrays: Any) -> Any:
     return obj
 
 
-def save(path: str | Path, tree: dict[str, Any]) -> None:
-    """Write ``tree`` to ``path`` atomically (temp file, fsync, rename, fsync folder)."""
-    path = Path(path)
-    arrays: dict[str, np.ndarray] = {}
-    meta = json.dumps({"format": FORMAT, "tree": _flatten(tree, arrays)})
-    arrays[META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+@contextmanager
+def atomic_file(path: Path, prefix: str, suffix: str) -> Iterator[BinaryIO]:
+    """A binary file that becomes ``path`` only once the block ends without error.
+
+    Written to ``prefix + random + suffix`` in ``path``'s folder, flushed and fsynced, then
+    renamed over ``path`` with ``os.replace``: readers see the old file or the whole new one.
+    On an error the temp file is removed (a SIGKILL leaves it; callers clean up by name).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save(path: str | Path, tree: dict[str, Any]) -> None:
+    """Write ``tree`` to ``path`` atomically (temp file, fsync, rename, fsync folder)."""
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {}
+    meta = json.dumps({"format": FORMAT, "tree": _flatten(tree, arrays)})
+    arrays[META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
+    with atomic_file(path, prefix=f".{path.name}.", suffix=".tmp") as f:
+        np.savez(f, **arrays)
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):  # from killed writers
         stale.unlink(missing_ok=True)
     dir_fd = os.open(path.parent, os.O_RDONLY)

@@ -21,7 +21,6 @@ import os
 import pickle
 import struct
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from augspec.trainers.checkpoint import atomic_file
 
 CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -285,10 +285,8 @@ class _Py2Pickler(_PurePickler):
 
 
 def _dump(path: Path, obj: dict[bytes, Any]) -> str:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_file(path, prefix=path.name + ".", suffix=".tmp") as f:
         _Py2Pickler(f, protocol=2).dump(obj)
-    os.replace(tmp, path)
     return md5_file(path)
 
 
@@ -350,25 +348,20 @@ def _progress_bar(total: int | None, enabled: bool) -> Any:
 
 def _fetch(url: str, dest: Path, progress: bool, timeout: float) -> None:
     """Stream ``url`` into a temp file next to ``dest``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
-            bar = _progress_bar(int(length) if length else None, progress)
-            try:
-                for chunk in iter(lambda: resp.read(1 << 16), b""):
-                    out.write(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
-            finally:
+    with (
+        atomic_file(dest, prefix=dest.name + ".", suffix=".part") as out,
+        urllib.request.urlopen(url, timeout=timeout) as resp,
+    ):
+        length = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
+        bar = _progress_bar(int(length) if length else None, progress)
+        try:
+            for chunk in iter(lambda: resp.read(1 << 16), b""):
+                out.write(chunk)
                 if bar is not None:
-                    bar.close()
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
 
 
 def _extract(archive: Path, root: Path) -> None:
