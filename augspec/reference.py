@@ -62,7 +62,9 @@ def _cubic(x: np.ndarray, a: float = -0.5) -> np.ndarray:
     return np.where(x < 1, near, np.where(x < 2, far, 0.0))
 
 
-_FILTERS = {"bilinear": (_triangle, 1.0), "bicubic": (_cubic, 2.0)}
+# Resampling filters: (kernel, support in input pixels at scale 1). The batched torch path
+# (backends/batch_resample.py) uses these same ones.
+FILTERS = {"bilinear": (_triangle, 1.0), "bicubic": (_cubic, 2.0)}
 
 
 def resample_matrix(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
@@ -74,7 +76,7 @@ def resample_matrix(in_size: int, out_size: int, interpolation: str) -> np.ndarr
         m = np.zeros((out_size, in_size))
         m[np.arange(out_size), src] = 1.0
         return m
-    kernel, support = _FILTERS[interpolation]
+    kernel, support = FILTERS[interpolation]
     filter_scale = max(scale, 1.0)
     support *= filter_scale
     x = np.arange(in_size) + 0.5

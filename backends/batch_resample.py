@@ -19,21 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-SUPPORT = {"bilinear": 1.0, "bicubic": 2.0}
-
-
-def _triangle(x: np.ndarray) -> np.ndarray:
-    return np.clip(1.0 - np.abs(x), 0.0, None)
-
-
-def _cubic(x: np.ndarray, a: float = -0.5) -> np.ndarray:
-    x = np.abs(x)
-    near = ((a + 2) * x - (a + 3)) * x * x + 1
-    far = (((x - 5) * x + 8) * x - 4) * a
-    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
-
-
-_KERNELS = {"bilinear": _triangle, "bicubic": _cubic}
+from augspec.reference import FILTERS
 
 
 def band_weights(
@@ -50,12 +36,13 @@ def band_weights(
     if interpolation == "nearest":
         src = np.minimum(np.floor(centers).astype(np.int64), lengths[:, None] - 1)
         return (src + starts[:, None])[..., None], np.ones(src.shape + (1,))
-    if interpolation not in _KERNELS:
+    if interpolation not in FILTERS:
         raise ValueError(
             f"interpolation: Expected one of nearest, bilinear, bicubic; received interpolation={interpolation!r}"
         )
     filter_scale = np.maximum(scale, 1.0)
-    support = SUPPORT[interpolation] * filter_scale
+    kernel, support_at_1 = FILTERS[interpolation]
+    support = support_at_1 * filter_scale
     # int() in the reference truncates; both bounds are then clipped into [0, length].
     lo = np.maximum(np.trunc(centers - support + 0.5), 0).astype(np.int64)
     hi = np.minimum(np.trunc(centers + support + 0.5).astype(np.int64), lengths[:, None])
@@ -63,7 +50,7 @@ def band_weights(
     k = np.arange(taps)
     pos = lo[..., None] + k  # (N, out, K), relative to the box
     valid = pos < hi[..., None]
-    w = _KERNELS[interpolation]((pos + 0.5 - centers[..., None]) / filter_scale[..., None])
+    w = kernel((pos + 0.5 - centers[..., None]) / filter_scale[..., None])
     w = np.where(valid, w, 0.0)
     w = w / w.sum(-1, keepdims=True)
     pos = np.where(valid, pos, lo[..., None])  # padding taps point at a real pixel, weight 0

@@ -56,7 +56,7 @@ def _resample_no_antialias(in_size: int, out_size: int, interpolation: str) -> n
     """The reference filter without widening when shrinking (OpenCV's / torch's antialias=False)."""
     if interpolation == "nearest" or out_size >= in_size:
         return _ORIGINAL_RESAMPLE(in_size, out_size, interpolation)
-    kernel, support = reference._FILTERS[interpolation]
+    kernel, support = reference.FILTERS[interpolation]
     centers = (np.arange(out_size) + 0.5) * in_size / out_size
     x = np.arange(in_size) + 0.5
     m = np.zeros((out_size, in_size))
