@@ -16,12 +16,14 @@ Kernel signature: ``kernel(op, params, x) -> NDArray`` (as the reference's).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from augspec.backends.gluon_mx import mx
 
 from augspec.ops import (
+    COLOR_COMPONENTS,
     CenterCrop,
     Normalize,
     OpBase,
@@ -151,24 +153,31 @@ def _fixed_factor(name: str, x: NDArray, factor: float) -> NDArray:
     return fn(x, min_factor=factor, max_factor=factor)
 
 
-def _native_factor_kernel(name: str) -> Any:
-    def kernel(op: OpBase, p: Params, x: NDArray) -> NDArray:
-        return _fixed_factor(name, x, p["factor"])
+def _register_colour_kernels(backend: str, adjust: Callable[[str, NDArray, float], NDArray], kind: str) -> None:
+    """The four factor ops and color_jitter (the four in its drawn order) for ``backend``,
+    each applying ``adjust(name, x, factor)``: mxnet's own ops (native) or the faithful ones."""
 
-    kernel.__qualname__ = f"native_{name}"
-    return kernel
+    def factor_kernel(name: str) -> Any:
+        def kernel(op: OpBase, p: Params, x: NDArray) -> NDArray:
+            return adjust(name, x, p["factor"])
+
+        kernel.__qualname__ = f"{kind}_{name}"
+        return kernel
+
+    for name in COLOR_COMPONENTS:
+        register_kernel(name, backend)(factor_kernel(name))
+
+    def color_jitter(op: OpBase, p: Params, x: NDArray) -> NDArray:
+        for name in p["order"]:
+            if p[name] is not None:
+                x = adjust(name, x, p[name])
+        return x
+
+    color_jitter.__qualname__ = f"{kind}_color_jitter"
+    register_kernel("color_jitter", backend)(color_jitter)
 
 
-for _name in ("brightness", "contrast", "saturation", "hue"):
-    register_kernel(_name, NATIVE)(_native_factor_kernel(_name))
-
-
-@register_kernel("color_jitter", NATIVE)
-def native_color_jitter(op: OpBase, p: Params, x: NDArray) -> NDArray:
-    for name in p["order"]:
-        if p[name] is not None:
-            x = _fixed_factor(name, x, p[name])
-    return x
+_register_colour_kernels(NATIVE, _fixed_factor, "native")
 
 
 @register_kernel("lighting", NATIVE)
@@ -330,24 +339,7 @@ COLOR_ADJUST = {
 }
 
 
-def _spec_factor_kernel(name: str) -> Any:
-    def kernel(op: OpBase, p: Params, x: NDArray) -> NDArray:
-        return COLOR_ADJUST[name](x, p["factor"])
-
-    kernel.__qualname__ = f"faithful_{name}"
-    return kernel
-
-
-for _name in ("brightness", "contrast", "saturation", "hue"):
-    register_kernel(_name, SPEC)(_spec_factor_kernel(_name))
-
-
-@register_kernel("color_jitter", SPEC)
-def faithful_color_jitter(op: OpBase, p: Params, x: NDArray) -> NDArray:
-    for name in p["order"]:
-        if p[name] is not None:
-            x = COLOR_ADJUST[name](x, p[name])
-    return x
+_register_colour_kernels(SPEC, lambda name, x, f: COLOR_ADJUST[name](x, f), "faithful")
 
 
 @register_kernel("lighting", SPEC)
