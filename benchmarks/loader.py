@@ -53,25 +53,21 @@ def run(quick: bool = False) -> Result:
     x, y = data.train_x[:n], data.train_y[:n]
     spec = augspec.load(_example("train_augs"))
     cases: dict[str, Any] = {}
-    tdata, why_t = try_import("augspec.trainers.torch_data")
-    if tdata is None:
-        result["skipped"].append(f"torch loaders: {why_t}")
-    else:
+    loaders: dict[str, Any] = {}
+    missing: dict[str, str | None] = {}
+    for label in ("torch", "gluon"):
+        loaders[label], missing[label] = try_import(f"augspec.trainers.{label}_data")
+        if loaders[label] is None:
+            result["skipped"].append(f"{label} loaders: {missing[label]}")
+            continue
         for mode in ("compiled", "replay"):
             for workers in (0, 2):
-                cases[f"torch {mode}|{workers}"] = (
-                    lambda m=mode, w=workers: _consume(tdata.make_loader(x, y, spec, 256, workers=w, mode=m)))
-    gdata, why_g = try_import("augspec.trainers.gluon_data")
-    if gdata is None:
-        result["skipped"].append(f"gluon loaders: {why_g}")
-    else:
-        for mode in ("compiled", "replay"):
-            for workers in (0, 2):
-                cases[f"gluon {mode}|{workers}"] = (
-                    lambda m=mode, w=workers: _consume(gdata.make_loader(x, y, spec, 256, workers=w, mode=m)))
+                cases[f"{label} {mode}|{workers}"] = (
+                    lambda d=loaders[label], m=mode, w=workers: _consume(d.make_loader(x, y, spec, 256, workers=w, mode=m)))
+    tdata = loaders["torch"]
     tb, why_b = try_import("augspec.backends.torch_batched")
     if tb is None or tdata is None:
-        result["skipped"].append(f"batched: {why_b or why_t}")
+        result["skipped"].append(f"batched: {why_b or missing['torch']}")
     else:
         cases["torch batched (--batched-augment)|0"] = lambda: _consume(tdata.make_batched_loader(x, y, spec, 256))
         cases["torch batched (--batched-augment), torch at 1 thread|0"] = lambda: _one_thread(
