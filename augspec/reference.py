@@ -35,9 +35,9 @@ from augspec.ops import (
     RandomResizedCrop,
     Resize,
 )
-from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
+from augspec.pipeline import Pipeline, resize_shorter_hw
 from augspec.registry import get_kernel, register_kernel
-from augspec.sampling import Params, check_params
+from augspec.sampling import Params, check_replay
 
 BACKEND = "reference"
 GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114])
@@ -279,11 +279,5 @@ def apply_ops(ops: list[OpBase], plist: list[Params], x: np.ndarray) -> np.ndarr
 def replay(spec: Pipeline, params: Params, image: Any) -> np.ndarray:
     """Apply ``params`` (from :func:`augspec.sample`) to ``image`` with the reference kernels."""
     x = to_numpy_image(image)
-    plist = check_params(spec, params)
-    if list(x.shape[:2]) != list(params.get("image_size", x.shape[:2])):
-        raise ValueError(
-            f"image: Expected the size the params were sampled for, {params['image_size']}; "
-            f"received {list(x.shape[:2])}"
-        )
-    trace_hw(spec, (int(x.shape[0]), int(x.shape[1])))  # crops that do not fit: before any pixel moves
+    plist = check_replay(spec, params, (int(x.shape[0]), int(x.shape[1])))  # before any pixel moves
     return apply_ops(spec.ops, plist, x)

@@ -213,6 +213,20 @@ def check_params(spec: Pipeline, params: Params) -> list[Params]:
     return params["ops"]
 
 
+def check_replay(spec: Pipeline, params: Params, hw: tuple[int, int]) -> list[Params]:
+    """What every backend's ``replay`` checks first: ``params`` were sampled for ``spec`` and for
+    an image of size ``hw``, and every op can take that size (the shared crop errors). Returns
+    the per-op params list."""
+    plist = check_params(spec, params)
+    if list(hw) != list(params.get("image_size", hw)):
+        raise ValueError(
+            f"image: Expected the size the params were sampled for, {params['image_size']}; "
+            f"received {list(hw)}"
+        )
+    trace_hw(spec, hw)
+    return plist
+
+
 def _match(ops: list[OpBase], plist: list[Params], where: str) -> None:
     if len(ops) != len(plist):
         raise ValueError(

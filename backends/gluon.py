@@ -87,7 +87,7 @@ from augspec.ops import (
     Saturation,
 )
 from augspec.pipeline import Pipeline, trace_hw
-from augspec.sampling import Params, check_params
+from augspec.sampling import Params, check_replay
 
 NAME = "gluon"
 
@@ -451,14 +451,7 @@ def _runner(native: Any, check: Any) -> Any:
 def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native") -> NDArray:
     """Apply sampled params with mxnet's functional ops ("spec": the faithful substitutes)."""
     _check_fidelity(fidelity)
-    hw = image_hw(image)
-    plist = check_params(spec, params)
-    if list(hw) != list(params.get("image_size", hw)):
-        raise ValueError(
-            f"image: Expected the size the params were sampled for, {params['image_size']}; "
-            f"received {list(hw)}"
-        )
-    trace_hw(spec, hw)
+    plist = check_replay(spec, params, image_hw(image))
     return apply_ops(spec.ops, plist, prepare(image), fidelity)
 
 

@@ -86,7 +86,7 @@ from augspec.ops import (
 )
 from augspec.pipeline import Pipeline, trace_hw
 from augspec.registry import Kernel, get_kernel, register_kernel
-from augspec.sampling import Params, check_params
+from augspec.sampling import Params, check_replay
 
 from . import torchvision_kernels as K
 
@@ -458,14 +458,7 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
     """
     if fidelity not in ("native", "spec"):
         raise ValueError(f"Expected fidelity 'native' or 'spec'; received fidelity={fidelity!r}")
-    hw = input_hw(image)
-    plist = check_params(spec, params)
-    if list(hw) != list(params.get("image_size", hw)):
-        raise ValueError(
-            f"image: Expected the size the params were sampled for, {params['image_size']}; "
-            f"received {list(hw)}"
-        )
-    trace_hw(spec, hw)  # the shared errors for crops that do not fit, as gluon and the reference
+    plist = check_replay(spec, params, input_hw(image))
     return apply_ops(spec.ops, plist, _for_replay(image), fidelity)
 
 
