@@ -52,47 +52,26 @@ def _loaders(
         "augspec.trainers.torch_data" if cfg.backend == "torch" else "augspec.trainers.gluon_data"
     )
 
+    def loader(x: Any, y: Any, s: Any, epoch: int, shuffle: bool = True, start_batch: int = 0) -> Any:
+        if cfg.batched_augment:
+            return loader_mod.make_batched_loader(
+                x, y, s, cfg.batch_size, seed=cfg.seed, epoch=epoch, device=device,
+                shuffle=shuffle, start_batch=start_batch,
+            )  # fmt: skip
+        return loader_mod.make_loader(
+            x, y, s, cfg.batch_size, workers=cfg.workers, seed=cfg.seed, epoch=epoch,
+            mode=cfg.mode, shuffle=shuffle, fidelity=cfg.fidelity, start_batch=start_batch,
+        )  # fmt: skip
+
     def train_iter(epoch: int) -> Any:
         done = int(resume_at["step"]) if resume_at and int(resume_at["epoch"]) == epoch else 0
-        if cfg.batched_augment:
-            return loader_mod.make_batched_loader(
-                data.train_x, data.train_y, spec, cfg.batch_size, seed=cfg.seed, epoch=epoch,
-                device=device, start_batch=done,
-            )  # fmt: skip
-        if cfg.backend == "gluon":
+        if cfg.backend == "gluon" and not cfg.batched_augment:
             # mxnet's RNG cannot be checkpointed: reseeded at epoch starts and mid-epoch checkpoints
             trainer_mod.seed_epoch(cfg.seed, epoch, done)
-        return loader_mod.make_loader(
-            data.train_x,
-            data.train_y,
-            spec,
-            cfg.batch_size,
-            workers=cfg.workers,
-            seed=cfg.seed,
-            epoch=epoch,
-            mode=cfg.mode,
-            fidelity=cfg.fidelity,
-            start_batch=done,
-        )
+        return loader(data.train_x, data.train_y, spec, epoch, start_batch=done)
 
     def test_iter() -> Any:
-        if cfg.batched_augment:
-            return loader_mod.make_batched_loader(
-                data.test_x, data.test_y, test_spec, cfg.batch_size, seed=cfg.seed, epoch=0,
-                device=device, shuffle=False,
-            )  # fmt: skip
-        return loader_mod.make_loader(
-            data.test_x,
-            data.test_y,
-            test_spec,
-            cfg.batch_size,
-            workers=cfg.workers,
-            seed=cfg.seed,
-            epoch=0,
-            mode=cfg.mode,
-            shuffle=False,
-            fidelity=cfg.fidelity,
-        )
+        return loader(data.test_x, data.test_y, test_spec, 0, shuffle=False)
 
     return train_iter, test_iter
 
