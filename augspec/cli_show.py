@@ -21,11 +21,17 @@ BACKEND_CHOICES = ("torchvision", "gluon", "both", "reference")
 def register(subparsers: Any) -> None:
     from augspec.cli_parity import _positive
 
-    p = subparsers.add_parser("show", help="draw a grid of augmented images (the chapter's apply())")
+    p = subparsers.add_parser(
+        "show", help="draw a grid of augmented images (the chapter's apply())"
+    )
     p.add_argument("spec", metavar="SPEC", help="spec file (YAML or JSON)")
     p.add_argument("--image", help="input image (default: matplotlib's grace_hopper.jpg)")
-    p.add_argument("--backend", choices=BACKEND_CHOICES, default="both",
-                   help="torchvision, gluon, both side by side on the same params (default), or reference")
+    p.add_argument(
+        "--backend",
+        choices=BACKEND_CHOICES,
+        default="both",
+        help="torchvision, gluon, both side by side on the same params (default), or reference",
+    )
     p.add_argument("--rows", type=_positive, default=2)
     p.add_argument("--cols", type=_positive, default=4)
     p.add_argument("--seed", type=int, default=0)
@@ -33,7 +39,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def samples(spec: Any, image: np.ndarray, backend: str, n: int, seed: int) -> list[tuple[str, np.ndarray]]:
+def samples(
+    spec: Any, image: np.ndarray, backend: str, n: int, seed: int
+) -> list[tuple[str, np.ndarray]]:
     """(caption, displayable image) for n runs of the pipeline."""
     import augspec
     import augspec.backends as backends
@@ -47,30 +55,42 @@ def samples(spec: Any, image: np.ndarray, backend: str, n: int, seed: int) -> li
         for i in range(n):
             params = augspec.sample(spec, seed=seed, index=i, image_size=hw)
             for name, mod in mods.items():
-                y = mod.replay(spec, params, image) if name == "reference" else mod.replay(spec, params, image, "native")
+                y = (
+                    mod.replay(spec, params, image)
+                    if name == "reference"
+                    else mod.replay(spec, params, image, "native")
+                )
                 out.append((f"{name} #{i}", displayable(np.asarray(augspec.to_numpy(y)), spec)))
         return out
     mod = backends.load(backend)
     compiled = mod.compile(spec, "native")
     mod.seed(seed)
-    return [(f"{backend} #{i}", displayable(np.asarray(mod.to_numpy(compiled(image))), spec)) for i in range(n)]
+    return [
+        (f"{backend} #{i}", displayable(np.asarray(mod.to_numpy(compiled(image))), spec))
+        for i in range(n)
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
-    from augspec.images import load_image
+    from augspec.images import load_image, require_matplotlib
     from augspec.io import load
     from augspec.parity.sheets import grid
 
     if args.seed < 0:
         raise ValueError(f"Expected --seed >= 0; received --seed={args.seed}")
+    require_matplotlib("augspec show")  # before any sampling: the grid is a matplotlib figure
     spec = load(args.spec)
     image = load_image(args.image)
     n = args.rows * args.cols
     panels = samples(spec, image, args.backend, n, args.seed)
     cols = args.cols * (2 if args.backend == "both" else 1)
     title = f"{os.path.basename(args.spec)} - {args.backend}" + (
-        " (same sampled params, torchvision | gluon)" if args.backend == "both" else " (native classes)"
-        if args.backend != "reference" else " (reference kernels)")
+        " (same sampled params, torchvision | gluon)"
+        if args.backend == "both"
+        else " (native classes)"
+        if args.backend != "reference"
+        else " (reference kernels)"
+    )
     parent = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(parent, exist_ok=True)
     grid(args.out, title, panels, args.rows, cols)

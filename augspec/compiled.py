@@ -29,12 +29,23 @@ class OpBuild:
         return f"{self.position:<10} {self.op:<20} {self.status:<12} {self.native_class}{why}"
 
 
+def _recompile(spec_data: dict[str, Any], backend: str, fidelity: str) -> Compiled:
+    """Unpickling: compile the spec again on this process's backend."""
+    import augspec
+
+    return augspec.compile(augspec.validate_data(spec_data), backend=backend, fidelity=fidelity)
+
+
 @dataclass
 class Compiled:
     """A compiled pipeline: call it on an image; ``.native`` is the framework object.
 
     Calling checks the input (RGB HWC uint8, sizes that every op can take)
     with the same errors on every backend, then runs ``.native``.
+
+    Pickles (for DataLoader workers started with ``spawn``/``forkserver``) as its spec,
+    backend and fidelity: the copy is compiled afresh in the receiving process, so it holds
+    its own native objects (with fresh RNG state where a framework keeps one per object).
     """
 
     backend: str
@@ -43,26 +54,9 @@ class Compiled:
     builds: list[OpBuild] = field(default_factory=list)
     check: Any = None  # callable(image) -> None, raising ValueError
     prepare: Any = None  # callable(image) -> what .native takes (e.g. numpy -> PIL)
-    # callable(image) -> output: check + prepare + native in one call, the backend's fast path
-    # (it may skip re-checking an input type and size it has already checked). None: the three.
-    # Given at construction, it becomes the instance's __call__ (see __post_init__); set it
-    # then, not later.
-    run: Any = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.run is not None:
-            # One frame before the native pipeline: a per-instance subclass whose __call__ is
-            # the backend's runner itself (a staticmethod, so no bound-method hop through
-            # ``Compiled.__call__``; measured ~0.03 us of the ~0.2 us a 32x32 flip pays).
-            cls = type(self)
-            fast = type(cls.__name__, (cls,), {"__call__": staticmethod(self.run),
-                                               "__qualname__": cls.__qualname__,
-                                               "__module__": cls.__module__})
-            object.__setattr__(self, "__class__", fast)
+    spec: Any = None  # the augspec Pipeline it was compiled from (None: not picklable)
 
     def __call__(self, image: Any) -> Any:
-        if self.run is not None:
-            return self.run(image)
         if self.check is not None:
             self.check(image)
         if self.prepare is not None:
@@ -75,3 +69,13 @@ class Compiled:
 
     def __repr__(self) -> str:
         return f"{self.explain()}\nnative:\n{self.native!r}"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self.spec is None:
+            raise ValueError(
+                f"Expected a Compiled built with its spec to pickle; received one for backend "
+                f"{self.backend!r} without spec= (construct Compiled(..., spec=spec))"
+            )
+        from augspec.io import to_data
+
+        return (_recompile, (to_data(self.spec), self.backend, self.fidelity))

@@ -12,6 +12,7 @@ ops are defined on 0-255 integers), and zero-size images or sides over
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,9 @@ def _shape_hint(shape: tuple[int, ...]) -> str:
     if len(shape) == 2 or (len(shape) == 3 and shape[2] == 1):
         return "grayscale). Convert it first: np.repeat(x.reshape(h, w, 1), 3, axis=2) or PIL's .convert('RGB')"
     if len(shape) == 3 and shape[2] == 4:
-        return "RGBA). Drop or composite the alpha channel first: x[..., :3] or PIL's .convert('RGB')"
+        return (
+            "RGBA). Drop or composite the alpha channel first: x[..., :3] or PIL's .convert('RGB')"
+        )
     if len(shape) == 4:
         return "a batch?). Pass one image at a time (or use augspec.backends.torch_batched for batches)"
     return "not an HWC RGB image). Convert it first, e.g. PIL's .convert('RGB')"
@@ -74,8 +77,27 @@ def to_numpy_image(image: Any, where: str = "image") -> np.ndarray:
     return image
 
 
+def require_matplotlib(what: str) -> ModuleType:
+    """matplotlib, or an error naming what needs it (``what``) and the extra that installs it.
+
+    matplotlib is the ``plots`` extra: only drawing (and the bundled photo) needs it.
+    """
+    try:
+        import matplotlib
+    except ModuleNotFoundError as err:
+        if err.name != "matplotlib":
+            raise
+        raise ModuleNotFoundError(
+            f"{what} needs matplotlib, which is not installed. "
+            "Install it with: pip install 'augspec[plots]'",
+            name="matplotlib",
+        ) from None
+    return matplotlib
+
+
 def default_image_path() -> str:
     """The photo that ships inside matplotlib (Grace Hopper, 600x512 JPEG)."""
+    require_matplotlib("the default image (matplotlib's grace_hopper.jpg; or pass an image path)")
     import matplotlib.cbook
 
     return str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
@@ -90,4 +112,6 @@ def load_image(path: str | None = None) -> np.ndarray:
         with Image.open(path) as img:
             return np.asarray(img.convert("RGB"))
     except (OSError, ValueError) as err:
-        raise ValueError(f"image: Expected a readable image file; received {path!r} ({err})") from None
+        raise ValueError(
+            f"image: Expected a readable image file; received {path!r} ({err})"
+        ) from None

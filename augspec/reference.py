@@ -18,10 +18,21 @@ Dtype and layout rules:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from augspec.compiled import Compiled, OpBuild
+from augspec.contract import (
+    EXACT,
+    OpRecord,
+    Tolerance,
+    apply_records,
+    check_fidelity,
+    record_for,
+    records_table,
+)
 from augspec.images import to_numpy_image
 from augspec.ops import (
     LIGHTING_EIGVAL,
@@ -36,10 +47,9 @@ from augspec.ops import (
     Resize,
 )
 from augspec.pipeline import Pipeline, resize_shorter_hw
-from augspec.registry import get_kernel, register_kernel
-from augspec.sampling import Params, check_replay
+from augspec.sampling import Params, check_replay, sample
 
-BACKEND = "reference"
+NAME = "reference"
 GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114])
 
 
@@ -173,32 +183,28 @@ def lighting_offset(alpha: list[float]) -> np.ndarray:
     return np.asarray(LIGHTING_EIGVEC) @ (np.asarray(alpha) * np.asarray(LIGHTING_EIGVAL))
 
 
-# ---- kernels ----------------------------------------------------------------
+# ---- kernels: one signature, (op, params, x, fidelity) -> x -------------------------
 
 
-def _register(name: str) -> Any:
-    return register_kernel(name, BACKEND)
-
-
-@_register("horizontal_flip")
-def _hflip(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
+def _hflip(op: OpBase, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     return x[:, ::-1].copy() if p["apply"] else x
 
 
-@_register("vertical_flip")
-def _vflip(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
+def _vflip(op: OpBase, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     return x[::-1].copy() if p["apply"] else x
 
 
-@_register("random_resized_crop")
-def _rrc(op: RandomResizedCrop, p: Params, x: np.ndarray) -> np.ndarray:
+def _rrc(op: RandomResizedCrop, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     box = x[p["top"] : p["top"] + p["height"], p["left"] : p["left"] + p["width"]]
     return resize(box, op.hw, op.interpolation)
 
 
-@_register("resize")
-def _resize(op: Resize, p: Params, x: np.ndarray) -> np.ndarray:
-    hw = op.size if isinstance(op.size, tuple) else resize_shorter_hw((x.shape[0], x.shape[1]), op.size)
+def _resize(op: Resize, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
+    hw = (
+        op.size
+        if isinstance(op.size, tuple)
+        else resize_shorter_hw((x.shape[0], x.shape[1]), op.size)
+    )
     return resize(x, hw, op.interpolation)
 
 
@@ -207,15 +213,13 @@ def center_box(hw: tuple[int, int], crop: tuple[int, int]) -> tuple[int, int]:
     return int(round((hw[0] - crop[0]) / 2.0)), int(round((hw[1] - crop[1]) / 2.0))
 
 
-@_register("center_crop")
-def _center_crop(op: CenterCrop, p: Params, x: np.ndarray) -> np.ndarray:
+def _center_crop(op: CenterCrop, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     ch, cw = op.hw
     top, left = center_box((x.shape[0], x.shape[1]), (ch, cw))
     return x[top : top + ch, left : left + cw].copy()
 
 
-@_register("random_crop")
-def _random_crop(op: RandomCrop, p: Params, x: np.ndarray) -> np.ndarray:
+def _random_crop(op: RandomCrop, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     pad = op.padding
     if pad:
         x = np.pad(x, ((pad, pad), (pad, pad), (0, 0)), constant_values=op.fill)
@@ -223,61 +227,144 @@ def _random_crop(op: RandomCrop, p: Params, x: np.ndarray) -> np.ndarray:
     return x[p["top"] : p["top"] + ch, p["left"] : p["left"] + cw].copy()
 
 
-def _factor_kernel(name: str) -> Any:
-    def kernel(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
-        return COLOR_ADJUST[name](x, p["factor"])
-
-    kernel.__qualname__ = f"adjust_{name}_kernel"
-    return kernel
+def _adjust(op: OpBase, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
+    return COLOR_ADJUST[op.op](x, p["factor"])
 
 
-for _name in ("brightness", "contrast", "saturation", "hue"):
-    _register(_name)(_factor_kernel(_name))
-
-
-@_register("color_jitter")
-def _color_jitter(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
+def _color_jitter(op: OpBase, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     for name in p["order"]:
         if p[name] is not None:
             x = COLOR_ADJUST[name](x, p[name])
     return x
 
 
-@_register("lighting")
-def _lighting(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
+def _lighting(op: OpBase, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     return to_uint8(x.astype(np.float64) + lighting_offset(p["alpha"]))
 
 
-@_register("to_tensor")
-def _to_tensor(op: OpBase, p: Params, x: np.ndarray) -> np.ndarray:
+def _to_tensor(op: OpBase, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(2, 0, 1)).astype(np.float32) / np.float32(255)
 
 
-@_register("normalize")
-def _normalize(op: Normalize, p: Params, x: np.ndarray) -> np.ndarray:
+def _normalize(op: Normalize, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
     mean = np.asarray(op.mean, dtype=np.float32)[:, None, None]
     std = np.asarray(op.std, dtype=np.float32)[:, None, None]
     return ((x - mean) / std).astype(np.float32)
 
 
-@_register("random_apply")
-def _random_apply(op: RandomApply, p: Params, x: np.ndarray) -> np.ndarray:
-    return apply_ops(op.ops, p["ops"], x) if p["apply"] else x
+def _random_apply(op: RandomApply, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
+    return apply_ops(op.ops, p["ops"], x, fidelity) if p["apply"] else x
 
 
-@_register("compose")
-def _compose(op: Compose, p: Params, x: np.ndarray) -> np.ndarray:
-    return apply_ops(op.ops, p["ops"], x)
+def _compose(op: Compose, p: Params, x: np.ndarray, fidelity: str) -> np.ndarray:
+    return apply_ops(op.ops, p["ops"], x, fidelity)
 
 
-def apply_ops(ops: list[OpBase], plist: list[Params], x: np.ndarray) -> np.ndarray:
-    for op, p in zip(ops, plist, strict=True):
-        x = get_kernel(op.op, BACKEND)(op, p, x)
+# The reference is the definition: every record is exact and native, in both fidelities.
+RECORDS: dict[str, OpRecord] = records_table(
+    *(
+        OpRecord(name, kernel, EXACT)
+        for name, kernel in (
+            ("horizontal_flip", _hflip),
+            ("vertical_flip", _vflip),
+            ("random_resized_crop", _rrc),
+            ("resize", _resize),
+            ("center_crop", _center_crop),
+            ("random_crop", _random_crop),
+            ("brightness", _adjust),
+            ("contrast", _adjust),
+            ("saturation", _adjust),
+            ("hue", _adjust),
+            ("color_jitter", _color_jitter),
+            ("lighting", _lighting),
+            ("to_tensor", _to_tensor),
+            ("normalize", _normalize),
+            ("random_apply", _random_apply),
+            ("compose", _compose),
+        )
+    )
+)
+
+
+def apply_ops(
+    ops: Sequence[OpBase], plist: Sequence[Params], x: np.ndarray, fidelity: str = "native"
+) -> np.ndarray:
+    return apply_records(NAME, RECORDS, ops, plist, x, fidelity)  # type: ignore[no-any-return]
+
+
+def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native") -> np.ndarray:
+    """Apply ``params`` (from :func:`augspec.sample`) to ``image`` with the reference kernels.
+
+    ``fidelity`` is accepted for the contract; the reference is the definition in both.
+    """
+    check_fidelity(fidelity)
+    x = to_numpy_image(image)
+    plist = check_replay(spec, params, (int(x.shape[0]), int(x.shape[1])))  # before any pixel moves
+    return apply_ops(spec.ops, plist, x, fidelity)
+
+
+# ---- the rest of the backend contract ---------------------------------------------
+
+_seed = [0]  # seed(n) sets it; ReferencePipeline samples under it
+
+
+class ReferencePipeline:
+    """A compiled reference pipeline: call k samples the params of index k, then replays them.
+
+    The params come from augspec's own sampler under the seed set by :func:`seed` (epoch 0),
+    so the k-th call after ``seed(n)`` gives ``replay(spec, sample(spec, n, 0, k, hw), image)``.
+    """
+
+    def __init__(self, spec: Pipeline) -> None:
+        self.spec = spec
+        self.calls = 0
+        self.seed = _seed[0]
+
+    def __call__(self, image: Any) -> np.ndarray:
+        if self.seed != _seed[0]:  # re-seeded: start again at index 0
+            self.seed, self.calls = _seed[0], 0
+        x = to_numpy_image(image)
+        params = sample(self.spec, self.seed, 0, self.calls, (int(x.shape[0]), int(x.shape[1])))
+        self.calls += 1
+        return replay(self.spec, params, x)
+
+    def __repr__(self) -> str:
+        return f"ReferencePipeline({len(self.spec.ops)} ops, seed={self.seed}, calls={self.calls})"
+
+
+def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
+    """The reference as a pipeline object (sample per call, then replay); picklable."""
+    check_fidelity(fidelity)
+    return Compiled(NAME, fidelity, ReferencePipeline(spec), _builds(spec.ops, "ops"), spec=spec)
+
+
+def _builds(ops: Sequence[OpBase], prefix: str) -> list[OpBuild]:
+    """One OpBuild per op, containers before their children (as the other backends list them)."""
+    found: list[OpBuild] = []
+    for i, op in enumerate(ops):
+        found.append(OpBuild(f"{prefix}[{i}]", op.op, "native", "reference kernel"))
+        found += _builds(getattr(op, "ops", ()), f"{prefix}[{i}].ops")
+    return found
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """The reference's results are numpy already (HWC uint8 images, CHW float32 tensors)."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"Expected a numpy array from the reference; received {type(x).__name__}")
     return x
 
 
-def replay(spec: Pipeline, params: Params, image: Any) -> np.ndarray:
-    """Apply ``params`` (from :func:`augspec.sample`) to ``image`` with the reference kernels."""
-    x = to_numpy_image(image)
-    plist = check_replay(spec, params, (int(x.shape[0]), int(x.shape[1])))  # before any pixel moves
-    return apply_ops(spec.ops, plist, x)
+def seed(n: int) -> None:
+    """Seed compiled reference pipelines: their next call samples index 0 under seed ``n``."""
+    _seed[0] = int(n)
+
+
+def tolerance(op: Any) -> Tolerance:
+    """The reference is the definition: exact for every op."""
+    record_for(NAME, RECORDS, op if isinstance(op, str) else op.op)
+    return EXACT
+
+
+def native_sampler(op: Any) -> None:
+    """The reference has no native sampler of its own: it samples with augspec's."""
+    return None

@@ -1,11 +1,9 @@
 """Backends, imported only when asked for (einops style).
 
-Each backend module (``torchvision``, ``gluon``) has the same public names:
-``NAME``, ``compile(spec, fidelity)``, ``replay(spec, params, image)``,
-``to_numpy(x)``, ``TOLERANCES`` (op -> the stated spec tolerance, (max, mean) abs difference to
-the reference in 0-255 units: what "agrees with the spec" means; ``fidelity="spec"`` keeps a
-native class iff it measured within it) and ``NATIVE_ENVELOPE`` (what the native classes
-measured, for the regression tests).
+Every backend module satisfies :class:`augspec.contract.Backend`: the same names and
+signatures in each (``NAME``, ``RECORDS`` with one :class:`~augspec.contract.OpRecord` per op,
+``compile``, ``replay``, ``to_numpy``, ``seed``, ``tolerance``, ``native_sampler``).
+tests/test_contract.py walks every op x backend x fidelity.
 """
 
 from __future__ import annotations
@@ -17,7 +15,10 @@ from types import ModuleType
 # backend name -> (module, packages it needs, extra to install)
 BACKENDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "torchvision": ("augspec.backends.torchvision", ("torch", "torchvision"), "torch"),
+    "torchvision-v2": ("augspec.backends.torchvision_v2", ("torch", "torchvision"), "torch"),
     "gluon": ("augspec.backends.gluon", ("mxnet",), "mxnet"),
+    # The batched torch target: whole uint8 NCHW batches; replay takes one image as a batch of one.
+    "torch-batched": ("augspec.backends.torch_batched", ("torch",), "torch"),
 }
 ALL = ("reference", *BACKENDS)
 

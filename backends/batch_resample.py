@@ -7,10 +7,10 @@ positions, and keeps only the band of non-zero taps: ``idx[n, i, k]`` (absolute 
 index, box offset included) and ``weight[n, i, k]`` (zero on padding taps). The band is K
 wide, K = the widest filter in the batch (about 2 * support * scale + 1).
 
-The torch resampling built on these weights lives here too: :func:`grow_rows` (boxes that
-grow in height on a narrow input: CIFAR upsampled), :func:`taps_along_rows` (K-tap bands or
-dense matrices), :func:`interpolate_each` (torch's own kernel per sample); the dispatch is
-``torch_batched.resample``.
+The torch resampling built on these weights lives here too, dispatched by :func:`resample`:
+:func:`grow_rows` (bilinear boxes that grow in height on a narrow input: CIFAR upsampled),
+:func:`interpolate_each` (torch's own separable kernel per sample: large outputs on CPU), and
+otherwise K-tap bands or dense matrices (:func:`taps_along_rows`).
 """
 
 from __future__ import annotations
@@ -164,3 +164,46 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
     """Whole numbers in [0, 255] (or [0, 256) to truncate) to uint8, through int16: ~3x
     faster on CPU than float -> uint8 directly."""
     return x if x.dtype == torch.uint8 else x.to(torch.int16).to(torch.uint8)
+
+
+# On CPU, bilinear/bicubic outputs of at least this many pixels are resampled one sample at
+# a time by torch's separable kernels (F.interpolate), which run several times faster there
+# than the batched band/dense code. ``antialias=True`` is PIL's filter and normalisation, the
+# reference's weights (bicubic a = -0.5, support scaled when shrinking); without antialias,
+# bilinear at scale <= 1 (both axes growing) is the same triangle with edge clamping.
+INTERPOLATE_MIN_PIXELS = 64 * 64
+
+
+def _grows_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> bool:
+    return interpolation == "bilinear" and int(boxes[:, 2].max()) < out_hw[0] and x.shape[3] <= 128 and out_hw[0] > 1
+
+
+def _crops_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> bool:
+    return (
+        not _grows_rows(x, boxes, out_hw, interpolation)
+        and x.device.type == "cpu"
+        and interpolation != "nearest"
+        and out_hw[0] * out_hw[1] >= INTERPOLATE_MIN_PIXELS
+    )
+
+
+def resample(
+    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str, uint8: bool = False
+) -> torch.Tensor:
+    """Resize box ``(top, left, height, width)`` of each sample to ``out_hw``: rows, then columns.
+
+    ``uint8``: return uint8 (the image leaves the pipeline), else float whole numbers."""
+    n, c, h, w = x.shape
+    oh, ow = out_hw
+    if _grows_rows(x, boxes, out_hw, interpolation):
+        return grow_rows(x, boxes, out_hw, uint8)
+    if _crops_each(x, boxes, out_hw, interpolation):
+        out = interpolate_each(x, boxes, out_hw, interpolation)
+        return to_uint8(out) if uint8 else out
+    rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, interpolation)
+    cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, interpolation)
+    tmp = taps_along_rows(x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w)  # (N, oh, W*C)
+    tmp = tmp.view(n, oh, w, c).transpose(1, 2).reshape(n, w, oh * c)
+    out = taps_along_rows(tmp, cols_idx, cols_w)  # (N, ow, oh*C)
+    out = round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous())
+    return to_uint8(out) if uint8 else out

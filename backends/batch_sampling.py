@@ -396,6 +396,22 @@ def stack_params(spec: Pipeline, params_list: list[Params]) -> list[ArrayParams]
     return _stack(spec.ops, [check_params(spec, p) for p in params_list])
 
 
+def subset_params(arrays: list[ArrayParams], rows: np.ndarray) -> list[ArrayParams]:
+    """The array params of samples ``rows`` only (e.g. those a random_apply applies to)."""
+    out = []
+    for entry in arrays:
+        sub: ArrayParams = {}
+        for key, value in entry.items():
+            if key == "op" or value is None:
+                sub[key] = value
+            elif key == "ops":
+                sub[key] = subset_params(value, rows)
+            else:
+                sub[key] = np.asarray(value)[rows]
+        out.append(sub)
+    return out
+
+
 def _unstack(ops: list[OpBase], arrays: list[ArrayParams], k: int) -> list[Params]:
     out = []
     for op, entry in zip(ops, arrays, strict=True):

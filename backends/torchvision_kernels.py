@@ -8,18 +8,20 @@ Used by :mod:`augspec.backends.torchvision`:
   subclasses the torchvision class it replaces and draws its params with the
   parent's own ``get_params`` (torch's RNG, same draws in the same order), so a
   seeded pipeline picks the same boxes and factors in both fidelities; only the
-  arithmetic differs. ``apply(x, params)`` is the given-params path that
-  ``replay(fidelity="spec")`` uses, so one kernel serves both.
+  arithmetic differs. ``apply_params(x, params)`` is the given-params path; the
+  backend's substitute kernels call the same functions (:func:`resize`,
+  :func:`resized_crop`, :func:`adjust`, :func:`jitter`, :func:`add_lighting`).
 
-Every faithful kernel works in float64 on a CHW tensor and rounds once,
-``floor(x + 0.5)`` clipped to [0, 255], as the reference does. Each takes and
-returns the type it is given: a PIL RGB image or a uint8 CHW tensor.
+Colour and lighting call the reference's own definitions (``augspec.reference``)
+on a numpy HWC view. Resampling uses the reference's weight matrices, applied in
+torch on their nonzero band (float64, one rounding ``floor(x + 0.5)`` clipped to
+[0, 255], as the reference). Each takes and returns the type it is given: a PIL
+RGB image or a uint8 CHW tensor.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,9 +29,9 @@ import torch
 from PIL import Image
 from torchvision import transforms as T
 
-from augspec.ops import COLOR_COMPONENTS, LIGHTING_EIGVAL, LIGHTING_EIGVEC
+from augspec.ops import COLOR_COMPONENTS
 from augspec.pipeline import resize_shorter_hw
-from augspec.reference import GRAY_WEIGHTS, resample_matrix
+from augspec.reference import COLOR_ADJUST, lighting_offset, resample_matrix, to_uint8
 
 # ---- image <-> float64 CHW ----------------------------------------------------
 
@@ -53,14 +55,6 @@ def image_hw(x: Any) -> tuple[int, int]:
     if isinstance(x, Image.Image):
         return x.height, x.width
     return int(x.shape[-2]), int(x.shape[-1])
-
-
-def _pointwise(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[Any], Any]:
-    def run(x: Any) -> Any:
-        f, was_pil = to_float_chw(x)
-        return from_float_chw(fn(f), was_pil)
-
-    return run
 
 
 # ---- resampling ---------------------------------------------------------------
@@ -119,59 +113,38 @@ def crop(x: Any, top: int, left: int, height: int, width: int) -> Any:
     return x[..., top : top + height, left : left + width]
 
 
-# ---- colour -------------------------------------------------------------------
+def resize(x: Any, size: int | list[int] | tuple[int, ...], interpolation: str) -> Any:
+    """The spec's resize: an int (or one-element size) sets the shorter side, (h, w) is exact."""
+    if isinstance(size, int) or len(size) == 1:
+        hw = resize_shorter_hw(image_hw(x), size if isinstance(size, int) else size[0])
+    else:
+        hw = (size[0], size[1])
+    return resample(x, hw, interpolation)
 
 
-def gray(f: torch.Tensor) -> torch.Tensor:
-    """Unrounded grey level (1, H, W) of a float CHW image (ITU-R 601 weights)."""
-    w = torch.as_tensor(GRAY_WEIGHTS, dtype=f.dtype).view(3, 1, 1)
-    return (f * w).sum(0, keepdim=True)
+def resized_crop(x: Any, box: dict[str, Any], hw: tuple[int, int], interpolation: str) -> Any:
+    """Crop ``box`` ({"top", "left", "height", "width"}) and resample it to ``hw``."""
+    cropped = crop(x, box["top"], box["left"], box["height"], box["width"])
+    return resample(cropped, hw, interpolation)
 
 
-def rgb_to_hsv(rgb: torch.Tensor) -> torch.Tensor:
-    """float RGB CHW in [0, 1] -> HSV in [0, 1], hexcone model (as colorsys and the reference)."""
-    r, g, b = rgb[0], rgb[1], rgb[2]
-    maxc, _ = rgb.max(0)
-    minc, _ = rgb.min(0)
-    delta = maxc - minc
-    s = torch.where(maxc > 0, delta / torch.where(maxc > 0, maxc, 1.0), 0.0)
-    safe = torch.where(delta > 0, delta, 1.0)
-    rc, gc, bc = (maxc - r) / safe, (maxc - g) / safe, (maxc - b) / safe
-    h = torch.where(r == maxc, bc - gc, torch.where(g == maxc, 2.0 + rc - bc, 4.0 + gc - rc))
-    h = torch.where(delta > 0, torch.remainder(h / 6.0, 1.0), 0.0)
-    return torch.stack([h, s, maxc])
+# ---- colour and lighting: the reference's own definitions ----------------------
 
 
-def hsv_to_rgb(hsv: torch.Tensor) -> torch.Tensor:
-    h, s, v = hsv[0], hsv[1], hsv[2]
-    i = torch.floor(h * 6.0)
-    f = h * 6.0 - i
-    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
-    sector = torch.remainder(i.to(torch.int64), 6)
-    table = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
-    out = torch.zeros_like(hsv)
-    for k, channels in enumerate(table):
-        out = torch.where(sector == k, torch.stack(channels), out)
-    return out
-
-
-def _hue(f: torch.Tensor, factor: float) -> torch.Tensor:
-    hsv = rgb_to_hsv(f / 255.0)
-    hsv[0] = torch.remainder(hsv[0] + factor, 1.0)
-    return hsv_to_rgb(hsv) * 255.0
-
-
-ADJUST: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
-    "brightness": lambda f, k: f * k,
-    "contrast": lambda f, k: k * f + (1.0 - k) * gray(f).mean(),
-    "saturation": lambda f, k: k * f + (1.0 - k) * gray(f),
-    "hue": _hue,
-}
+def _as_hwc(x: Any) -> tuple[np.ndarray, Any]:
+    """numpy HWC uint8 view of a PIL RGB image or a uint8 CHW tensor; and how to give it back."""
+    if isinstance(x, Image.Image):
+        return np.asarray(x), lambda a: Image.fromarray(a, "RGB")
+    device = x.device
+    return x.detach().cpu().permute(1, 2, 0).numpy(), (
+        lambda a: torch.from_numpy(a).permute(2, 0, 1).contiguous().to(device)
+    )
 
 
 def adjust(x: Any, name: str, factor: float) -> Any:
-    """One colour adjustment in float64 with one rounding (PIL truncates and rounds the grey level)."""
-    return _pointwise(lambda f: ADJUST[name](f, factor))(x)
+    """One colour adjustment exactly as the reference defines it (PIL truncates, rounds the grey level)."""
+    a, back = _as_hwc(x)
+    return back(COLOR_ADJUST[name](a, factor))
 
 
 def jitter(x: Any, params: dict[str, Any]) -> Any:
@@ -182,10 +155,10 @@ def jitter(x: Any, params: dict[str, Any]) -> Any:
     return x
 
 
-def lighting_offset(alpha: torch.Tensor) -> torch.Tensor:
-    eigvec = torch.tensor(LIGHTING_EIGVEC, dtype=torch.float64)
-    eigval = torch.tensor(LIGHTING_EIGVAL, dtype=torch.float64)
-    return eigvec @ (alpha.to(torch.float64) * eigval)
+def add_lighting(x: Any, alpha: list[float]) -> Any:
+    """The reference's PCA lighting: its offset added to every pixel, one rounding."""
+    a, back = _as_hwc(x)
+    return back(to_uint8(a.astype(np.float64) + lighting_offset(alpha)))
 
 
 # ---- classes ------------------------------------------------------------------
@@ -208,8 +181,7 @@ class Lighting(torch.nn.Module):
         return {"alpha": [float(a) for a in alpha]}
 
     def apply_params(self, x: Any, params: dict[str, Any]) -> Any:
-        offset = lighting_offset(torch.tensor(params["alpha"])).view(3, 1, 1)
-        return _pointwise(lambda f: f + offset)(x)
+        return add_lighting(x, params["alpha"])
 
     def forward(self, x: Any) -> Any:
         return self.apply_params(x, self.get_params())
@@ -226,13 +198,7 @@ class FaithfulResize(T.Resize):
         self.spec_interpolation = interpolation
 
     def apply_params(self, x: Any, params: dict[str, Any]) -> Any:
-        size = self.size
-        if isinstance(size, int) or len(size) == 1:
-            short = size if isinstance(size, int) else size[0]
-            hw = resize_shorter_hw(image_hw(x), short)
-        else:
-            hw = (size[0], size[1])
-        return resample(x, hw, self.spec_interpolation)
+        return resize(x, self.size, self.spec_interpolation)
 
     def forward(self, img: Any) -> Any:
         return self.apply_params(img, {})
@@ -248,8 +214,7 @@ class FaithfulRandomResizedCrop(T.RandomResizedCrop):
         self.spec_interpolation = interpolation
 
     def apply_params(self, x: Any, params: dict[str, Any]) -> Any:
-        box = crop(x, params["top"], params["left"], params["height"], params["width"])
-        return resample(box, (self.size[0], self.size[1]), self.spec_interpolation)
+        return resized_crop(x, params, (self.size[0], self.size[1]), self.spec_interpolation)
 
     def forward(self, img: Any) -> Any:
         top, left, height, width = self.get_params(img, self.scale, self.ratio)
@@ -261,10 +226,12 @@ class FaithfulRandomResizedCrop(T.RandomResizedCrop):
 
 
 class FaithfulColorJitter(T.ColorJitter):
-    """``ColorJitter``: torchvision's draws (randperm order, uniform factors), float64 arithmetic."""
+    """``ColorJitter``: torchvision's draws (randperm order, uniform factors), the reference's arithmetic."""
 
     def sample(self) -> dict[str, Any]:
-        fn_idx, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
+        fn_idx, *factors = self.get_params(
+            self.brightness, self.contrast, self.saturation, self.hue
+        )
         order = [COLOR_COMPONENTS[int(i)] for i in fn_idx]
         return {"order": order, **dict(zip(COLOR_COMPONENTS, factors, strict=True))}
 

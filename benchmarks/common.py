@@ -13,14 +13,26 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Result = dict[str, Any]
 
 
-def interleaved(cases: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1) -> dict[str, float]:
+def example_path(name: str) -> str:
+    """The path of a bundled example spec (package data of ``augspec.examples``)."""
+    import augspec.examples
+
+    return str(Path(augspec.examples.__file__).parent / f"{name}.yaml")
+
+
+def interleaved(
+    cases: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1
+) -> dict[str, float]:
     """Median seconds per call of each case, the cases interleaved repeat by repeat."""
-    return {name: statistics.median(ts) for name, ts in interleaved_runs(cases, repeats, warmup).items()}
+    return {
+        name: statistics.median(ts) for name, ts in interleaved_runs(cases, repeats, warmup).items()
+    }
 
 
 def paired_ratio(runs: dict[str, list[float]], num: str, den: str) -> float:
@@ -28,7 +40,9 @@ def paired_ratio(runs: dict[str, list[float]], num: str, den: str) -> float:
     return statistics.median(a / b for a, b in zip(runs[num], runs[den], strict=True))
 
 
-def interleaved_runs(cases: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
+def interleaved_runs(
+    cases: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """Seconds of every repeat of each case, the cases interleaved repeat by repeat."""
     names = list(cases)
     for _ in range(warmup):
@@ -49,11 +63,21 @@ def try_import(module: str) -> tuple[Any, str | None]:
     try:
         return importlib.import_module(module), None
     except Exception as err:  # noqa: BLE001 - any import failure means: skip this part
-        return None, f"{module} not importable ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+        return (
+            None,
+            f"{module} not importable ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})",
+        )
 
 
 def new_result(name: str, title: str, columns: list[str]) -> Result:
-    return {"name": name, "title": title, "columns": columns, "rows": [], "skipped": [], "notes": []}
+    return {
+        "name": name,
+        "title": title,
+        "columns": columns,
+        "rows": [],
+        "skipped": [],
+        "notes": [],
+    }
 
 
 def table(result: Result) -> str:

@@ -22,11 +22,20 @@ import augspec
 from augspec.images import load_image
 from augspec.reference import resize
 
-from .common import Result, interleaved_runs, new_result, paired_ratio, try_import
+from .common import Result, example_path, interleaved_runs, new_result, paired_ratio, try_import
 
 NAME = "compile"
-PIPELINES = ("flip_left_right", "flip_top_bottom", "shape_aug", "brightness", "hue", "color_aug",
-             "combined_augs", "train_augs", "test_augs")
+PIPELINES = (
+    "flip_left_right",
+    "flip_top_bottom",
+    "shape_aug",
+    "brightness",
+    "hue",
+    "color_aug",
+    "combined_augs",
+    "train_augs",
+    "test_augs",
+)
 
 
 def _torchvision_by_hand(name: str) -> Any:
@@ -103,8 +112,11 @@ def _block(fn: Any, x: Any, sync: Any, seed: Any, calls: int) -> Any:
 
 
 def run(quick: bool = False) -> Result:
-    result = new_result(NAME, "Compiled vs hand-written native pipelines (per image)",
-                        ["backend", "pipeline", "image", "hand-written us", "compiled us", "ratio", "+-"])
+    result = new_result(
+        NAME,
+        "Compiled vs hand-written native pipelines (per image)",
+        ["backend", "pipeline", "image", "hand-written us", "compiled us", "ratio", "+-"],
+    )
     photo = resize(load_image(), (400, 500), "bilinear")
     images = {"400x500": photo, "32x32": resize(photo, (32, 32), "bilinear")}
     repeats = 7 if quick else 21
@@ -114,7 +126,7 @@ def run(quick: bool = False) -> Result:
             result["skipped"].append(f"{backend}: {why}")
             continue
         for name in PIPELINES[:4] + PIPELINES[6:] if quick else PIPELINES:
-            spec = augspec.load(_example(name))
+            spec = augspec.load(example_path(name))
             for label, image in images.items():
                 try:
                     augspec.pipeline.trace_hw(spec, (image.shape[0], image.shape[1]))
@@ -125,17 +137,24 @@ def run(quick: bool = False) -> Result:
                 if label == "32x32":
                     calls *= 5
                 compiled = augspec.compile(spec, backend, "native")
-                runs = interleaved_runs({
-                    "hand": _block(by_hand(name), x, sync, module.seed, calls),
-                    "compiled": _block(compiled, x, sync, module.seed, calls),
-                }, repeats * 3 if label == "32x32" else repeats)
-                result["rows"].append({
-                    "backend": backend, "pipeline": name, "image": label,
-                    "hand-written us": statistics.median(runs["hand"]) / calls * 1e6,
-                    "compiled us": statistics.median(runs["compiled"]) / calls * 1e6,
-                    "ratio": paired_ratio(runs, "compiled", "hand"),
-                    "+-": _ratio_noise(runs),
-                })
+                runs = interleaved_runs(
+                    {
+                        "hand": _block(by_hand(name), x, sync, module.seed, calls),
+                        "compiled": _block(compiled, x, sync, module.seed, calls),
+                    },
+                    repeats * 3 if label == "32x32" else repeats,
+                )
+                result["rows"].append(
+                    {
+                        "backend": backend,
+                        "pipeline": name,
+                        "image": label,
+                        "hand-written us": statistics.median(runs["hand"]) / calls * 1e6,
+                        "compiled us": statistics.median(runs["compiled"]) / calls * 1e6,
+                        "ratio": paired_ratio(runs, "compiled", "hand"),
+                        "+-": _ratio_noise(runs),
+                    }
+                )
     return result
 
 
@@ -144,11 +163,3 @@ def _ratio_noise(runs: dict[str, list[float]]) -> float:
     ratios = [a / b for a, b in zip(runs["compiled"], runs["hand"], strict=True)]
     q1, _, q3 = statistics.quantiles(ratios, n=4)
     return 1.58 * (q3 - q1) / len(ratios) ** 0.5
-
-
-def _example(name: str) -> str:
-    from pathlib import Path
-
-    import augspec.examples as ex
-
-    return str(Path(ex.__file__).parent / f"{name}.yaml")

@@ -14,7 +14,7 @@ from typing import Any
 
 import augspec
 
-from .common import Result, interleaved, new_result, try_import
+from .common import Result, example_path, interleaved, new_result, try_import
 
 NAME = "loader"
 
@@ -41,8 +41,11 @@ def _one_thread(fn: Any) -> Any:
 
 
 def run(quick: bool = False) -> Result:
-    result = new_result(NAME, "Loader throughput, train_augs on CIFAR-shaped data (batch 256)",
-                        ["loader", "workers", "images/s", "vs torch compiled 0 workers"])
+    result = new_result(
+        NAME,
+        "Loader throughput, train_augs on CIFAR-shaped data (batch 256)",
+        ["loader", "workers", "images/s", "vs torch compiled 0 workers"],
+    )
     cifar, why = try_import("augspec.trainers.cifar")
     data_mod, why_d = try_import("augspec.trainers.data")
     if cifar is None or data_mod is None:
@@ -51,7 +54,7 @@ def run(quick: bool = False) -> Result:
     n = 2048 if quick else 10240
     data = cifar.synthetic_cifar(n, seed=0)
     x, y = data.train_x[:n], data.train_y[:n]
-    spec = augspec.load(_example("train_augs"))
+    spec = augspec.load(example_path("train_augs"))
     cases: dict[str, Any] = {}
     loaders: dict[str, Any] = {}
     missing: dict[str, str | None] = {}
@@ -62,30 +65,32 @@ def run(quick: bool = False) -> Result:
             continue
         for mode in ("compiled", "replay"):
             for workers in (0, 2):
-                cases[f"{label} {mode}|{workers}"] = (
-                    lambda d=loaders[label], m=mode, w=workers: _consume(d.make_loader(x, y, spec, 256, workers=w, mode=m)))
+                cases[f"{label} {mode}|{workers}"] = lambda d=loaders[label], m=mode, w=workers: (
+                    _consume(d.make_loader(x, y, spec, 256, workers=w, mode=m))
+                )
     tdata = loaders["torch"]
     tb, why_b = try_import("augspec.backends.torch_batched")
     if tb is None or tdata is None:
         result["skipped"].append(f"batched: {why_b or missing['torch']}")
     else:
-        cases["torch batched (--batched-augment)|0"] = lambda: _consume(tdata.make_batched_loader(x, y, spec, 256))
+        cases["torch batched (--batched-augment)|0"] = lambda: _consume(
+            tdata.make_batched_loader(x, y, spec, 256)
+        )
         cases["torch batched (--batched-augment), torch at 1 thread|0"] = lambda: _one_thread(
-            lambda: _consume(tdata.make_batched_loader(x, y, spec, 256)))
+            lambda: _consume(tdata.make_batched_loader(x, y, spec, 256))
+        )
     if not cases:
         return result
     t = interleaved(cases, 3 if quick else 5)
     base = t.get("torch compiled|0")
     for key, seconds in t.items():
         name, n_workers = key.split("|")
-        result["rows"].append({"loader": name, "workers": int(n_workers), "images/s": len(x) / seconds,
-                               "vs torch compiled 0 workers": (base / seconds) if base else ""})
+        result["rows"].append(
+            {
+                "loader": name,
+                "workers": int(n_workers),
+                "images/s": len(x) / seconds,
+                "vs torch compiled 0 workers": (base / seconds) if base else "",
+            }
+        )
     return result
-
-
-def _example(name: str) -> str:
-    from pathlib import Path
-
-    import augspec.examples as ex
-
-    return str(Path(ex.__file__).parent / f"{name}.yaml")

@@ -58,12 +58,17 @@ def _gluon_step(device: str) -> tuple[Any, Any]:
 
 def _batch() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    return rng.random((BATCH, 3, 32, 32), dtype=np.float32), rng.integers(0, 10, BATCH).astype(np.int64)
+    return rng.random((BATCH, 3, 32, 32), dtype=np.float32), rng.integers(0, 10, BATCH).astype(
+        np.int64
+    )
 
 
 def run(quick: bool = False) -> Result:
-    result = new_result(NAME, f"Training-step throughput, ResNet-18 (CIFAR), batch {BATCH}",
-                        ["device", "backend", "ms/step", "images/s", "gluon / torch"])
+    result = new_result(
+        NAME,
+        f"Training-step throughput, ResNet-18 (CIFAR), batch {BATCH}",
+        ["device", "backend", "ms/step", "images/s", "gluon / torch"],
+    )
     torch, why = try_import("torch")
     targets = [("cpu", "cpu")]
     if torch is not None and torch.cuda.is_available():
@@ -87,9 +92,18 @@ def run(quick: bool = False) -> Result:
         t = interleaved(cases, repeats, warmup=2)
         for backend, seconds in t.items():
             ratio = (t["torch"] / t["gluon"]) if backend == "gluon" and "torch" in t else ""
-            result["rows"].append({"device": label, "backend": backend, "ms/step": seconds * 1e3,
-                                   "images/s": BATCH / seconds, "gluon / torch": ratio})
-    result["notes"].append("gluon / torch = gluon images/s divided by torch images/s (the issue's bar: >= 0.8)")
+            result["rows"].append(
+                {
+                    "device": label,
+                    "backend": backend,
+                    "ms/step": seconds * 1e3,
+                    "images/s": BATCH / seconds,
+                    "gluon / torch": ratio,
+                }
+            )
+    result["notes"].append(
+        "gluon / torch = gluon images/s divided by torch images/s (the issue's bar: >= 0.8)"
+    )
     if torch is not None:
         import os
 

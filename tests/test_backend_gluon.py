@@ -12,14 +12,15 @@ from .conftest import require_mxnet
 mx = require_mxnet("the gluon backend needs mxnet (pip install 'augspec[mxnet]')")
 
 from augspec.backends import gluon  # noqa: E402
-from augspec.backends.gluon_blocks import FAITHFUL, MX_RANDOM, AugspecBlock  # noqa: E402
+from augspec.backends.gluon_blocks import MX_RANDOM, AugspecBlock  # noqa: E402
 
 import augspec  # noqa: E402
+from augspec.contract import EXACT, Tolerance, chooses_substitute  # noqa: E402
 from augspec.ops import OP_NAMES  # noqa: E402
-from augspec.pipeline import trace_hw  # noqa: E402
+from augspec.pipeline import iter_leaves, trace_hw  # noqa: E402
 from augspec.reference import resize as reference_resize  # noqa: E402
 
-from .gluon_cases import CASES, diff_255, edge_images, hw  # noqa: E402
+from .gluon_cases import CASES, NATIVE_ENVELOPE, diff_255, edge_images, hw  # noqa: E402
 
 SEEDS = range(6)
 LEAF_OPS = [n for n in OP_NAMES if n not in ("compose", "random_apply")]
@@ -47,13 +48,58 @@ def test_every_op_has_a_case() -> None:
     assert set(CASES) == set(OP_NAMES)
 
 
-def test_tolerances_cover_every_leaf_op() -> None:
-    for table in (gluon.TOLERANCES, gluon.NATIVE_ENVELOPE):
-        assert set(table) == set(LEAF_OPS)
-        for op_name, (max_abs, mean_abs) in table.items():
-            assert 0 <= mean_abs <= max_abs, op_name
-            stated = gluon.TOLERANCES[op_name]
-            assert max_abs >= stated[0] and mean_abs >= stated[1], op_name
+def _native_envelope(op_name: str) -> Tolerance:
+    return NATIVE_ENVELOPE.get(op_name, gluon.RECORDS[op_name].tolerance)
+
+
+def test_records_and_envelope_cover_every_op() -> None:
+    assert set(gluon.RECORDS) == set(OP_NAMES)
+    assert set(NATIVE_ENVELOPE) <= set(LEAF_OPS)
+    for op_name in LEAF_OPS:
+        stated, envelope = gluon.RECORDS[op_name].tolerance, _native_envelope(op_name)
+        for tol in (stated, envelope):
+            assert 0 <= tol.mean <= tol.max, op_name
+        assert envelope.max >= stated.max and envelope.mean >= stated.mean, op_name
+    # The derived table of pairs says what the records say.
+    assert {n: gluon.RECORDS[n].tolerance.as_pair() for n in LEAF_OPS} == gluon.TOLERANCES
+
+
+def test_substituted_exactly_where_the_native_class_measured_beyond_tolerance() -> None:
+    """An op has a substitute iff its native envelope exceeds its stated tolerance."""
+    for op_name in LEAF_OPS:
+        rec = gluon.RECORDS[op_name]
+        beyond = _native_envelope(op_name) != rec.tolerance
+        assert (rec.substitute is not None) == beyond, op_name
+
+
+def test_tolerance_and_native_sampler_follow_the_contract() -> None:
+    spec = _spec(
+        [{"op": "random_resized_crop", "size": [8, 6], "scale": [0.2, 0.9]}, {"op": "to_tensor"}]
+    )
+    crop, tensor = spec.ops
+    assert gluon.tolerance(crop) == Tolerance(1.0, 0.001) and gluon.tolerance(tensor) != EXACT
+    assert gluon.native_sampler(tensor) is None
+    draw = gluon.native_sampler(crop)
+    assert draw is not None
+    boxes = draw((40, 30), 50, 7)
+    assert boxes == draw((40, 30), 50, 7)  # seeded by its own seed
+    assert boxes != draw((40, 30), 50, 8)
+    for top, left, height, width in boxes:
+        assert min(top, left) >= 0 and top + height <= 40 and left + width <= 30
+        assert 0.2 * 1200 * 0.7 <= height * width <= 0.9 * 1200 * 1.3  # area in scale, +- rounding
+    # The boxes gluon's own class draws: same seed, same crops of a coordinate image.
+    image = np.zeros((40, 30, 3), np.uint8)
+    image[..., 0], image[..., 1] = np.arange(40)[:, None], np.arange(30)[None, :]
+    nearest = _spec([{"op": "random_resized_crop", "size": 40, "interpolation": "nearest"}]).ops[0]
+    block = gluon.RECORDS["random_resized_crop"].build(nearest)
+    gluon.seed(7)
+    tops_lefts = [
+        tuple(int(v) for v in block(mx.nd.array(image, dtype="uint8")).asnumpy()[0, 0, :2])
+        for _ in range(5)
+    ]
+    big = gluon.native_sampler(nearest)
+    assert big is not None
+    assert tops_lefts == [(t, left) for t, left, _, _ in big((40, 30), 5, 7)]
 
 
 @pytest.mark.parametrize("op_name", OP_NAMES)
@@ -67,11 +113,10 @@ def test_compiles_and_runs_with_expected_type_shape_dtype(
         compiled = augspec.compile(spec, "gluon", fidelity)
         assert isinstance(compiled.native, mx.gluon.data.vision.transforms.Compose)
         statuses = {b.op: b.status for b in compiled.builds}
-        if fidelity == "spec":
-            for name in FAITHFUL:
-                assert statuses.get(name, "substituted") == "substituted", compiled.explain()
-        else:
-            assert "substituted" not in statuses.values()
+        for leaf in iter_leaves(spec.ops):
+            substituted = chooses_substitute(gluon.RECORDS[leaf.op], leaf, fidelity)
+            assert (statuses[leaf.op] == "substituted") == substituted, compiled.explain()
+        assert fidelity == "spec" or "substituted" not in statuses.values()
         for name, image in images.items():
             if not _fits(spec, image):
                 continue
@@ -110,10 +155,14 @@ def test_replay_matches_reference_within_tolerance(
                 out = augspec.replay(spec, params, image, "gluon", fidelity)
                 assert isinstance(out, mx.nd.NDArray)
                 d = diff_255(gluon.to_numpy(out), ref)
-                worst, total, count = max(worst, float(d.max())), total + float(d.sum()), count + d.size
-    table = gluon.TOLERANCES if fidelity == "spec" else gluon.NATIVE_ENVELOPE
-    if op_name in table:
-        max_tol, mean_tol = table[op_name]
+                worst, total, count = (
+                    max(worst, float(d.max())),
+                    total + float(d.sum()),
+                    count + d.size,
+                )
+    if op_name in LEAF_OPS:
+        tol = gluon.RECORDS[op_name].tolerance if fidelity == "spec" else _native_envelope(op_name)
+        max_tol, mean_tol = tol.as_pair()
     else:  # compose / random_apply: exact children in "spec"; any in "native"
         max_tol, mean_tol = (1.0, 0.01) if fidelity == "spec" else (255.0, 255.0)
     assert worst <= max_tol, (op_name, fidelity, worst)
@@ -153,7 +202,9 @@ PIPELINE: list[dict[str, Any]] = [
 
 
 @pytest.mark.parametrize("fidelity", ["native", "spec"])
-def test_seeded_pipelines_repeat_run_after_run(fidelity: str, images: dict[str, np.ndarray]) -> None:
+def test_seeded_pipelines_repeat_run_after_run(
+    fidelity: str, images: dict[str, np.ndarray]
+) -> None:
     compiled = augspec.compile(_spec(PIPELINE), "gluon", fidelity)
     x = gluon.prepare(images["photo"])
 
@@ -208,7 +259,11 @@ def test_translation_of_sizes_and_classes() -> None:
         ]
     )
     compiled = augspec.compile(spec, "gluon")
-    assert [b.native_class for b in compiled.builds] == ["Resize", "RandomResizedCrop", "CenterCrop"]
+    assert [b.native_class for b in compiled.builds] == [
+        "Resize",
+        "RandomResizedCrop",
+        "CenterCrop",
+    ]
     for shape, resized in (((80, 60, 3), (66, 50)), ((61, 97, 3), (50, 79))):
         image = np.zeros(shape, np.uint8)
         x = gluon.prepare(image)
@@ -237,7 +292,9 @@ def test_native_when_expressible_else_ported(op: dict[str, Any], status: str) ->
     assert augspec.compile(_spec([op]), "gluon").builds[0].status == status
 
 
-def test_ported_blocks_sample_from_mxnet_and_apply_like_replay(images: dict[str, np.ndarray]) -> None:
+def test_ported_blocks_sample_from_mxnet_and_apply_like_replay(
+    images: dict[str, np.ndarray],
+) -> None:
     spec = _spec([{"op": "color_jitter", "brightness": [0.5, 2.5], "hue": [-0.1, 0.3]}])
     block = augspec.compile(spec, "gluon").native[0]
     assert isinstance(block, AugspecBlock)

@@ -17,6 +17,7 @@ from torchvision import transforms as T  # noqa: E402
 
 import augspec  # noqa: E402
 from augspec import reference  # noqa: E402
+from augspec.contract import Backend, Tolerance  # noqa: E402
 from augspec.ops import OP_NAMES  # noqa: E402
 from augspec.pipeline import iter_leaves, trace_hw  # noqa: E402
 
@@ -57,26 +58,98 @@ def test_every_op_has_a_case() -> None:
     assert set(OP_NAMES) <= covered, f"ops without a case: {set(OP_NAMES) - covered}"
 
 
-@pytest.mark.parametrize("table", [tv.TOLERANCES, tv.NATIVE_ENVELOPE, tv.TENSOR_NATIVE_ENVELOPE],
-                         ids=["spec", "native-pil", "native-tensor"])
+STATED = {op: tv.tolerance(op) for op in LEAF_OPS}
+
+
+def test_one_record_per_op_with_the_contract_names() -> None:
+    assert tv.NAME == "torchvision"
+    assert isinstance(tv, Backend)
+    assert sorted(tv.RECORDS) == sorted(OP_NAMES)
+    for name, record in tv.RECORDS.items():
+        assert record.op == name and record.build is not None, name
+        assert (record.status == "ported") == (name == "lighting"), name
+        if record.substitute is not None:
+            assert record.substitute.build is not None and record.substitute.kernel, name
+    assert tv.RECORDS["lighting"].why == "torchvision has no lighting op"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [STATED, tv.NATIVE_ENVELOPE, tv.TENSOR_NATIVE_ENVELOPE],
+    ids=["spec", "native-pil", "native-tensor"],
+)
 def test_tolerances_cover_every_leaf_op(table: dict) -> None:
     assert sorted(table) == sorted(LEAF_OPS)
-    for op, (mx, mean) in table.items():
-        assert 0 <= mean <= max(mx, 0.001), op
-        assert mx >= tv.TOLERANCES[op][0] and mean >= tv.TOLERANCES[op][1], op
+    for op, tol in table.items():
+        assert isinstance(tol, Tolerance), op
+        assert 0 <= tol.mean <= max(tol.max, 0.001), op
+        assert tol.max >= STATED[op].max and tol.mean >= STATED[op].mean, op
 
 
 def test_stated_tolerance_is_one_rounding_per_step() -> None:
     # The point of fidelity="spec": at most one rounding away from the reference; color_jitter
     # chains up to four roundings, so a .5 tie in one step may grow by the later factors.
-    assert all(mx <= 1.0 for op, (mx, _) in tv.TOLERANCES.items() if op != "color_jitter")
-    assert tv.TOLERANCES["color_jitter"][0] <= 3.0
+    assert all(tol.max <= 1.0 for op, tol in STATED.items() if op != "color_jitter")
+    assert STATED["color_jitter"].max <= 3.0
 
 
-def test_public_names_match_the_backend_contract() -> None:
-    for name in ("NAME", "compile", "replay", "to_numpy", "seed", "TOLERANCES", "NATIVE_ENVELOPE"):
-        assert hasattr(tv, name), name
-    assert tv.NAME == "torchvision"
+def test_composition_tolerance_adds_up_its_children() -> None:
+    spec = augspec.validate_data(
+        {
+            "ops": [
+                {
+                    "op": "random_apply",
+                    "p": 0.5,
+                    "ops": [
+                        {"op": "hue", "factor": 0.1},
+                        {"op": "compose", "ops": [{"op": "lighting"}]},
+                    ],
+                }
+            ]
+        }
+    )
+    assert tv.tolerance(spec.ops[0]) == STATED["hue"] + STATED["lighting"]
+    assert tv.tolerance(spec.ops[0].ops[0]) == tv.tolerance("hue") == STATED["hue"]
+    with pytest.raises(ValueError, match="received op='blur'"):
+        tv.tolerance("blur")
+
+
+def test_substitution_reason_is_the_records() -> None:
+    for data, departs in (
+        ({"op": "resize", "size": 8}, False),
+        ({"op": "resize", "size": 8, "interpolation": "bicubic"}, True),
+        ({"op": "random_resized_crop", "size": 8, "interpolation": "nearest"}, True),
+        ({"op": "hue", "factor": 0.1}, True),
+        ({"op": "horizontal_flip"}, False),
+    ):
+        op = augspec.validate_data({"ops": [data]}).ops[0]
+        assert (tv.substitution_reason(op) is not None) == departs, data
+
+
+def test_native_sampler_draws_torchvisions_boxes_under_its_seed() -> None:
+    spec = augspec.validate_data(
+        {
+            "ops": [
+                {"op": "random_resized_crop", "size": 8, "scale": [0.1, 1], "ratio": [0.5, 2]},
+                {"op": "horizontal_flip"},
+            ]
+        }
+    )
+    rrc, flip = spec.ops
+    assert tv.native_sampler(flip) is None
+    sample = tv.native_sampler(rrc)
+    assert sample is not None
+    tv.seed(123)
+    before = torch.get_rng_state()
+    boxes = sample((30, 40), 50, 7)
+    assert torch.equal(torch.get_rng_state(), before)  # the caller's torch RNG is untouched
+    assert boxes == sample((30, 40), 50, 7) and boxes != sample((30, 40), 50, 8)
+    torch.manual_seed(7)
+    img = torch.empty(3, 30, 40)
+    expected = [T.RandomResizedCrop.get_params(img, [0.1, 1.0], [0.5, 2.0]) for _ in range(50)]
+    assert boxes == [tuple(int(v) for v in box) for box in expected]
+    for top, left, h, w in boxes:
+        assert min(top, left) >= 0 and top + h <= 30 and left + w <= 40 and min(h, w) >= 1
 
 
 # ---- compile --------------------------------------------------------------------------------
@@ -114,7 +187,8 @@ def test_compile_statuses(case) -> None:
     for op, b in zip(spec.flat_ops(), leaf_builds, strict=True):
         assert op.op == b.op
         substituted = op.op in EXPECTED_SUBSTITUTES or (
-            op.op in ("resize", "random_resized_crop") and getattr(op, "interpolation", None) != "bilinear"
+            op.op in ("resize", "random_resized_crop")
+            and getattr(op, "interpolation", None) != "bilinear"
         )
         assert (b.status == "substituted") == substituted, str(b)
         if substituted:
@@ -123,17 +197,36 @@ def test_compile_statuses(case) -> None:
 
 
 def test_native_classes_are_the_chapters() -> None:
-    spec = augspec.validate_data({"ops": [
-        {"op": "RandomFlipLeftRight"},
-        {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5},
-        {"op": "random_resized_crop", "size": [200, 100], "scale": [0.1, 1], "ratio": [0.5, 2]},
-        {"op": "random_apply", "p": 0.3, "ops": [{"op": "lighting"}]},
-        {"op": "to_tensor"},
-        {"op": "normalize", "mean": [0.5], "std": [0.25]},
-    ]})
+    spec = augspec.validate_data(
+        {
+            "ops": [
+                {"op": "RandomFlipLeftRight"},
+                {
+                    "op": "color_jitter",
+                    "brightness": 0.5,
+                    "contrast": 0.5,
+                    "saturation": 0.5,
+                    "hue": 0.5,
+                },
+                {
+                    "op": "random_resized_crop",
+                    "size": [200, 100],
+                    "scale": [0.1, 1],
+                    "ratio": [0.5, 2],
+                },
+                {"op": "random_apply", "p": 0.3, "ops": [{"op": "lighting"}]},
+                {"op": "to_tensor"},
+                {"op": "normalize", "mean": [0.5], "std": [0.25]},
+            ]
+        }
+    )
     t = tv.compile(spec, "native").native.transforms
     assert [type(x).__name__ for x in t] == [
-        "RandomHorizontalFlip", "ColorJitter", "RandomResizedCrop", "RandomApply", "ToTensor",
+        "RandomHorizontalFlip",
+        "ColorJitter",
+        "RandomResizedCrop",
+        "RandomApply",
+        "ToTensor",
         "Normalize",
     ]
     assert t[0].p == 0.5
@@ -163,7 +256,7 @@ def test_resize_and_crop_size_conventions(size, expected_hw) -> None:
 def test_replay_matches_reference_within_tolerance(case, fidelity, path, images) -> None:
     spec = _spec(case)
     envelope = tv.NATIVE_ENVELOPE if path == "pil" else tv.TENSOR_NATIVE_ENVELOPE
-    max_tol, mean_tol = tolerance(tv.TOLERANCES if fidelity == "spec" else envelope, spec)
+    max_tol, mean_tol = tolerance(STATED if fidelity == "spec" else envelope, spec).as_pair()
     worst, total, count = 0.0, 0.0, 0
     for name, image in images.items():
         if not _fits(spec, image):
@@ -188,31 +281,50 @@ def test_replay_matches_reference_within_tolerance(case, fidelity, path, images)
 def test_native_replay_is_what_the_native_classes_compute(images) -> None:
     """Same numerics: a class run on a seeded draw equals replay of the params it drew."""
     image = images["photo"]
-    spec = augspec.validate_data({"ops": [
-        {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5}]})
+    spec = augspec.validate_data(
+        {
+            "ops": [
+                {
+                    "op": "color_jitter",
+                    "brightness": 0.5,
+                    "contrast": 0.5,
+                    "saturation": 0.5,
+                    "hue": 0.5,
+                }
+            ]
+        }
+    )
     jitter = tv.compile(spec, "native").native.transforms[0]
     for seed in range(4):
         tv.seed(seed)
-        order, *factors = jitter.get_params(jitter.brightness, jitter.contrast,
-                                            jitter.saturation, jitter.hue)
-        params = {"op": "color_jitter", "order": [
-            ("brightness", "contrast", "saturation", "hue")[int(i)] for i in order]}
+        order, *factors = jitter.get_params(
+            jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue
+        )
+        params = {
+            "op": "color_jitter",
+            "order": [("brightness", "contrast", "saturation", "hue")[int(i)] for i in order],
+        }
         params.update(zip(("brightness", "contrast", "saturation", "hue"), factors, strict=True))
         tv.seed(seed)
         native_out = tv.to_numpy(tv.compile(spec, "native")(image))
-        replayed = tv.to_numpy(tv.replay(spec, {"image_size": list(image.shape[:2]),
-                                                "ops": [params]}, image))
+        replayed = tv.to_numpy(
+            tv.replay(spec, {"image_size": list(image.shape[:2]), "ops": [params]}, image)
+        )
         np.testing.assert_array_equal(native_out, replayed)
 
 
 # ---- RNG ------------------------------------------------------------------------------------
 
-RANDOM_PIPELINE = {"ops": [
-    {"op": "horizontal_flip"}, {"op": "random_resized_crop", "size": [20, 24]},
-    {"op": "random_apply", "p": 0.5, "ops": [{"op": "lighting", "alphastd": 0.5}]},
-    {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5},
-    {"op": "random_crop", "size": 16, "padding": 2}, {"op": "to_tensor"},
-]}
+RANDOM_PIPELINE = {
+    "ops": [
+        {"op": "horizontal_flip"},
+        {"op": "random_resized_crop", "size": [20, 24]},
+        {"op": "random_apply", "p": 0.5, "ops": [{"op": "lighting", "alphastd": 0.5}]},
+        {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5},
+        {"op": "random_crop", "size": 16, "padding": 2},
+        {"op": "to_tensor"},
+    ]
+}
 
 
 @pytest.mark.parametrize("fidelity", ["native", "spec"])
@@ -237,10 +349,21 @@ def test_seeded_pipeline_is_repeatable_and_seed_dependent(fidelity, images) -> N
 def test_substitutes_draw_what_the_native_classes_draw(images) -> None:
     """Same seed -> same boxes/factors in both fidelities; only the arithmetic differs."""
     image = images["photo"]
-    spec = augspec.validate_data({"ops": [
-        {"op": "random_resized_crop", "size": 24, "interpolation": "bicubic"},
-        {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.05},
-        {"op": "to_tensor"}]})
+    spec = augspec.validate_data(
+        {
+            "ops": [
+                {"op": "random_resized_crop", "size": 24, "interpolation": "bicubic"},
+                {
+                    "op": "color_jitter",
+                    "brightness": 0.5,
+                    "contrast": 0.5,
+                    "saturation": 0.5,
+                    "hue": 0.05,
+                },
+                {"op": "to_tensor"},
+            ]
+        }
+    )
     native, faithful = tv.compile(spec, "native"), tv.compile(spec, "spec")
     for seed in range(4):
         tv.seed(seed)
@@ -257,11 +380,18 @@ def test_substitutes_draw_what_the_native_classes_draw(images) -> None:
 @pytest.mark.parametrize("fidelity", ["native", "spec"])
 def test_p0_is_identity_p1_always_applies(op, fidelity, images) -> None:
     image = images["noise17x23"]
-    flipped = {"horizontal_flip": image[:, ::-1], "vertical_flip": image[::-1],
-               "random_apply": image[:, ::-1]}[op]
+    flipped = {
+        "horizontal_flip": image[:, ::-1],
+        "vertical_flip": image[::-1],
+        "random_apply": image[:, ::-1],
+    }[op]
     for p, expected in ((0.0, image), (1.0, flipped)):
         if op == "random_apply":
-            data = {"ops": [{"op": "random_apply", "p": p, "ops": [{"op": "horizontal_flip", "p": 1.0}]}]}
+            data = {
+                "ops": [
+                    {"op": "random_apply", "p": p, "ops": [{"op": "horizontal_flip", "p": 1.0}]}
+                ]
+            }
         else:
             data = {"ops": [{"op": op, "p": p}]}
         compiled = tv.compile(augspec.validate_data(data), fidelity)
@@ -328,7 +458,9 @@ def test_bad_inputs_get_the_shared_error(name) -> None:
         assert str(tv_err.value) == str(ref_err.value)
 
 
-@pytest.mark.parametrize("op", [{"op": "center_crop", "size": 9}, {"op": "random_crop", "size": [4, 12]}])
+@pytest.mark.parametrize(
+    "op", [{"op": "center_crop", "size": 9}, {"op": "random_crop", "size": [4, 12]}]
+)
 def test_crop_larger_than_image_is_refused_before_running(op) -> None:
     compiled = augspec.compile({"ops": [op]}, "torchvision", "spec")
     with pytest.raises(ValueError, match=f"ops\\[0\\] {op['op']}: Expected size <="):

@@ -80,5 +80,5 @@ def test_missing_backend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "gluon" not in backends.available()
     with pytest.raises(ValueError, match=r"pip install 'augspec\[mxnet\]'"):
         backends.load("gluon")
-    with pytest.raises(ValueError, match="Expected backend one of reference, torchvision, gluon; received backend='keras'"):
+    with pytest.raises(ValueError, match="Expected backend one of reference, torchvision, torchvision-v2, gluon, torch-batched; received backend='keras'"):
         backends.load("keras")

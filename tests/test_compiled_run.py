@@ -1,4 +1,4 @@
-"""``Compiled.run``: the backends' one-frame call path with the input check cached per size.
+"""``Compiled.__call__``: the shared input check (cached per size where a backend can), then the native pipeline.
 
 A cached size must never let a bad input through: after a good call, an image of the same
 size but another mode, channel count or dtype still gets the shared error, and the outputs are
@@ -62,28 +62,13 @@ def test_gluon_run_checks_every_new_kind_of_input() -> None:
     assert np.array_equal(compiled(image).asnumpy(), image[:, ::-1])  # numpy: full check, converted
 
 
-def test_compiled_call_is_the_backend_runner() -> None:
-    pytest.importorskip("torchvision")
+def test_compiled_call_checks_prepares_then_runs_native() -> None:
     from augspec.compiled import Compiled
 
-    compiled = augspec.compile(augspec.validate_data(FLIP), "torchvision")
-    assert isinstance(compiled, Compiled) and type(compiled).__name__ == "Compiled"
-    assert type(compiled).__call__ is compiled.run  # one frame: the runner is __call__ itself
-    plain = Compiled("x", "native", lambda image: image + 1)  # no runner: check/prepare/native
-    assert type(plain) is Compiled and plain(1) == 2
-
-
-def test_gluon_probe_reads_dtype_and_shape_as_mxnet() -> None:
-    gluon = pytest.importorskip("augspec.backends.gluon")
-    mx = gluon.mx
-    if gluon._PROBE is None:
-        pytest.skip("mxnet built with int64 tensor sizes: no probe")
-    for shape, dtype in (((12, 10, 3), "uint8"), ((1, 1, 3), "uint8"), ((12, 10, 4), "uint8"),
-                         ((12, 10), "uint8"), ((2, 12, 10, 3), "uint8"), ((12, 10, 3), "float32"),
-                         ((12, 10, 3), "int8")):
-        x = mx.nd.zeros(shape, dtype=dtype)
-        expected = x.shape if (x.dtype is np.uint8 and x.ndim == 3) else None
-        assert gluon._PROBE(x.handle) == expected
+    seen: list[str] = []
+    plain = Compiled("x", "native", lambda image: image + 1, check=lambda image: seen.append("check"),
+                     prepare=lambda image: image * 10)
+    assert plain(1) == 11 and seen == ["check"]
 
 
 def test_gluon_random_resized_crop_guard_after_cached_shapes() -> None:
@@ -97,27 +82,3 @@ def test_gluon_random_resized_crop_guard_after_cached_shapes() -> None:
     tiny = mx.nd.array(_image(1, 3), dtype="uint8")  # the fallback crop is empty: every call fails
     with pytest.raises(ValueError, match="empty crop box"):
         compiled(tiny).wait_to_read()
-
-
-def test_gluon_probe_is_per_thread() -> None:
-    gluon = pytest.importorskip("augspec.backends.gluon")
-    import threading
-
-    if gluon._PROBE is None:
-        pytest.skip("mxnet built with int64 tensor sizes: no probe")
-    arrays = [gluon.mx.nd.zeros((5 + i, 7 + i, 3), dtype="uint8") for i in range(2)]
-    wrong: list[object] = []
-
-    def worker(x: object) -> None:
-        expected = x.shape  # type: ignore[attr-defined]
-        for _ in range(2000):
-            got = gluon._PROBE(x.handle)  # type: ignore[attr-defined]
-            if got != expected:
-                wrong.append(got)
-
-    threads = [threading.Thread(target=worker, args=(x,)) for x in arrays]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not wrong

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 from pathlib import Path
@@ -20,7 +22,6 @@ from augspec.parity.replay_parity import as_255, case_image
 from augspec.parity.run import unit_image
 from augspec.parity.stats import binom_test, ks_2samp
 from augspec.parity.units import collect_units
-from augspec.registry import get_kernel, override_kernel
 
 from .conftest import require_mxnet
 from .op_cases import all_cases, pipeline_for
@@ -133,13 +134,18 @@ def test_planted_difference_is_flagged_and_the_rest_stays_bit_exact(
     spec = tmp_path / "planted.yaml"
     spec.write_text("augspec: 1\nops:\n  - {op: RandomFlipLeftRight}\n  - {op: RandomBrightness, factor: 0.5}\n")
     # Planted in torchvision's spec-fidelity brightness (bit-exact when clean).
-    original = get_kernel("brightness", "torchvision:spec")
+    tv = augspec.backend("torchvision")
+    record = tv.RECORDS["brightness"]
+    assert record.substitute is not None
+    original = record.substitute.kernel
 
     def plus_five(op: Any, p: Any, x: Any, fidelity: str) -> Any:
         out = np.asarray(original(op, p, x, fidelity))
         return Image.fromarray(np.clip(out.astype(int) + 5, 0, 255).astype(np.uint8))
 
-    with override_kernel("brightness", "torchvision:spec", plus_five):
+    planted_sub = dataclasses.replace(record.substitute, kernel=plus_five)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(tv.RECORDS, "brightness", dataclasses.replace(record, substitute=planted_sub))
         planted = run_parity([str(spec)], tiny, "tiny", str(tmp_path / "planted"), samples=20, replays=3,
                              progress=False)
     clean = run_parity([str(spec)], tiny, "tiny", str(tmp_path / "clean"), samples=20, replays=3, progress=False)
@@ -152,7 +158,7 @@ def test_planted_difference_is_flagged_and_the_rest_stays_bit_exact(
     assert by_op["brightness"]["gluon/spec"] == clean_by_op["brightness"]["gluon/spec"]
     assert by_op["brightness"]["torchvision/native"] == clean_by_op["brightness"]["torchvision/native"]
     assert "**different**" in (tmp_path / "planted" / "report.md").read_text()
-    assert get_kernel("brightness", "torchvision:spec") is original
+    assert tv.RECORDS["brightness"] is record
 
 
 @pytest.mark.parametrize("name", ["torchvision", "gluon"])

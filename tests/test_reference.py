@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import augspec
-import augspec.reference  # noqa: F401  (importing it registers the reference kernels)
+from augspec import reference
+from augspec.contract import EXACT, OpRecord, record_for, records_table
 from augspec.io import validate_data
-from augspec.registry import get_kernel, kernels, register_kernel
 from tests.op_cases import OP_CASES, TENSOR_OPS
 
 
@@ -31,16 +31,16 @@ def _run(op: dict, params: dict, image: np.ndarray) -> np.ndarray:
 RGB_2x2 = _img([[[10, 20, 30], [40, 50, 60]], [[70, 80, 90], [200, 210, 220]]])
 
 
-def test_every_leaf_op_has_a_reference_kernel() -> None:
-    have = {op for op, _ in kernels("reference")}
-    assert set(OP_CASES) <= have
+def test_every_leaf_op_has_a_reference_record() -> None:
+    assert set(OP_CASES) <= set(reference.RECORDS)
 
 
-def test_registry_refuses_duplicates_and_lists_known_ops() -> None:
-    with pytest.raises(ValueError, match="received a second for op='hue', backend='reference'"):
-        register_kernel("hue", "reference")(lambda op, p, x: x)
+def test_records_refuse_duplicates_and_list_known_ops() -> None:
+    hue = reference.RECORDS["hue"]
+    with pytest.raises(ValueError, match="received a second for op='hue'"):
+        records_table(hue, OpRecord("hue", hue.kernel, EXACT))
     with pytest.raises(ValueError, match=r"known: .*horizontal_flip.*received op='blur'"):
-        get_kernel("blur", "reference")
+        record_for("reference", reference.RECORDS, "blur")
 
 
 def test_flips() -> None:

@@ -128,7 +128,7 @@ def augment_batch(
     ``idx = batches(...)[b]; augment_batch(spec, train_x[idx], seed, epoch, idx)``:
     the index, not the position in the batch, keys the augmentation.
     """
-    spec = augspec._spec(spec)
+    spec = augspec.as_pipeline(spec)
     indices = np.asarray(indices).reshape(-1)
     if len(images) != len(indices):
         raise ValueError(
@@ -159,7 +159,7 @@ def iter_batches(
         raise ValueError(
             f"Expected as many labels as images; received {len(x)} images, {len(y)} labels"
         )
-    spec = augspec._spec(spec)
+    spec = augspec.as_pipeline(spec)
     for idx in batches(len(x), batch_size, seed, epoch, shuffle, drop_last):
         yield (
             augment_batch(spec, x[idx], seed, epoch, idx, backend, fidelity),

@@ -75,7 +75,7 @@ class ReplayDataset(_Dataset):
     ) -> None:
         self.x, y64 = check_arrays(x, y)
         self.y = y64.astype(np.int32)
-        self.spec = augspec._spec(spec)
+        self.spec = augspec.as_pipeline(spec)
         self.seed, self.epoch = int(seed), int(epoch)
         self.fidelity, self.backend = fidelity, backend
 

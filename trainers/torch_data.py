@@ -69,7 +69,7 @@ class AugmentedDataset(Dataset):
         backend: str = "torchvision",
     ) -> None:
         self.x, self.y = check_arrays(x, y)
-        self.spec = augspec._spec(spec)
+        self.spec = augspec.as_pipeline(spec)
         self.mode = check_mode(mode)
         self.seed, self.epoch = int(seed), int(epoch)
         self.fidelity = fidelity
@@ -199,6 +199,6 @@ def make_batched_loader(
     x, y = check_arrays(x, y)
     order = batches(len(y), batch_size, seed, epoch, shuffle, drop_last)
     order = order[check_start_batch(start_batch, len(order)) :]
-    pipeline = compile_batched(augspec._spec(spec), device, precision)
+    pipeline = compile_batched(augspec.as_pipeline(spec), device, precision)
     # (N, 3, H, W) once, so that every gathered batch is contiguous NCHW
     return BatchedLoader(np.ascontiguousarray(x.transpose(0, 3, 1, 2)), y, pipeline, order, seed, epoch)

@@ -26,6 +26,7 @@ continuous quantities are compared with a two-sample KS test.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -186,30 +187,70 @@ def spec_draws(backend: Any, probe: Probe, m: int, seed: int) -> list[float]:
     return out
 
 
-def _tv_boxes(op: RandomResizedCrop, hw: tuple[int, int], n: int) -> list[tuple[int, int, int, int]]:
-    import torch  # lazily: only when the torchvision backend is measured
-    from torchvision import transforms as T
-
-    img = torch.empty(3, *hw)
-    boxes = (T.RandomResizedCrop.get_params(img, list(op.scale), list(op.ratio)) for _ in range(n))
-    return [(int(t), int(left), int(h), int(w)) for t, left, h, w in boxes]
+BoxSampler = Callable[[tuple[int, int], int, int], list[tuple[int, int, int, int]]]
 
 
-def _gluon_boxes(op: RandomResizedCrop, hw: tuple[int, int], n: int) -> list[tuple[int, int, int, int]]:
-    from augspec.backends.gluon_mx import mx  # lazily, through the backend's own import
+def _tv_boxes(op: RandomResizedCrop) -> BoxSampler:
+    """torchvision.transforms.RandomResizedCrop.get_params (fallback: see ``box_sampler``)."""
 
-    img = mx.nd.zeros((*hw, 3), dtype="uint8")
-    out = []
-    for _ in range(n):
-        _, (x0, y0, w, h) = mx.image.random_size_crop(img, (op.hw[1], op.hw[0]), op.scale, op.ratio)
-        out.append((int(y0), int(x0), int(h), int(w)))
-    return out
+    def draw(hw: tuple[int, int], n: int, seed: int) -> list[tuple[int, int, int, int]]:
+        import torch  # lazily: only when the torchvision backend is measured
+        from torchvision import transforms as T
+
+        torch.manual_seed(seed)
+        img = torch.empty(3, *hw)
+        boxes = (T.RandomResizedCrop.get_params(img, list(op.scale), list(op.ratio)) for _ in range(n))
+        return [(int(t), int(left), int(h), int(w)) for t, left, h, w in boxes]
+
+    return draw
 
 
-BOX_SAMPLERS = {
-    "torchvision": ("torchvision.transforms.RandomResizedCrop.get_params", _tv_boxes),
-    "gluon": ("mxnet.image.random_size_crop (called by gluon RandomResizedCrop)", _gluon_boxes),
+def _gluon_boxes(op: RandomResizedCrop) -> BoxSampler:
+    """mxnet.image.random_size_crop, called by gluon RandomResizedCrop (fallback: see ``box_sampler``)."""
+
+    def draw(hw: tuple[int, int], n: int, seed: int) -> list[tuple[int, int, int, int]]:
+        from augspec.backends import gluon_mx  # lazily, through the backend's own import
+
+        mx = gluon_mx.mx
+        mx.random.seed(seed)
+        img = mx.nd.zeros((*hw, 3), dtype="uint8")
+        out = []
+        for _ in range(n):
+            _, (x0, y0, w, h) = mx.image.random_size_crop(img, (op.hw[1], op.hw[0]), op.scale, op.ratio)
+            out.append((int(y0), int(x0), int(h), int(w)))
+        return out
+
+    return draw
+
+
+# Temporary: the samplers of backends that do not yet provide ``native_sampler``.
+_FALLBACK_BOX_SAMPLERS: dict[str, Callable[[RandomResizedCrop], BoxSampler]] = {
+    "torchvision": _tv_boxes,
+    "gluon": _gluon_boxes,
 }
+
+
+def box_sampler(name: str, module: Any, op: RandomResizedCrop) -> tuple[str, BoxSampler] | None:
+    """The backend's own crop-box sampler for ``op`` and what it is, or None where it has none.
+
+    Asked of the backend (``native_sampler``, augspec.contract.Backend), so the report
+    holds no copy of a framework's sampler.
+    """
+    native = getattr(module, "native_sampler", None)
+    if native is None:
+        fallback = _FALLBACK_BOX_SAMPLERS.get(name)
+        draw = None if fallback is None else fallback(op)
+    else:
+        draw = native(op)
+    return None if draw is None else (_describe(module, draw), draw)
+
+
+def _describe(module: Any, draw: Callable[..., Any]) -> str:
+    """The sampler's docstring summary (it names the framework function), or its module's name."""
+    doc = inspect.getdoc(draw) if inspect.isfunction(draw) or inspect.ismethod(draw) else None
+    if doc:
+        return doc.splitlines()[0].rstrip(".")
+    return f"{getattr(module, '__name__', module)}.native_sampler"
 
 
 def _box_quantities(boxes: list[tuple[int, int, int, int]], hw: tuple[int, int]) -> dict[str, list[float]]:
@@ -261,10 +302,10 @@ def run_unit(unit: Unit, backends: dict[str, Any], n: int, seed: int, image_hw: 
 
 def _unit_backend(unit: Unit, name: str, module: Any, n: int, seed: int, hw: tuple[int, int]) -> list[dict[str, Any]]:
     op: OpBase = unit.op
-    if isinstance(op, RandomResizedCrop) and name in BOX_SAMPLERS:
-        how, draw = BOX_SAMPLERS[name]
-        module.seed(seed)
-        native_boxes = _box_quantities(draw(op, hw, n), hw)
+    sampler = box_sampler(name, module, op) if isinstance(op, RandomResizedCrop) else None
+    if sampler is not None:
+        how, draw = sampler
+        native_boxes = _box_quantities(draw(hw, n, seed), hw)
         spec_boxes = []
         for i in range(SPEC_DRAWS_PER_NATIVE * n):
             p = _last(sample(unit.pipeline, seed=seed, index=i, image_size=hw))

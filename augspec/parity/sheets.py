@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from augspec.images import require_matplotlib
 from augspec.ops import Normalize, ToTensor
 from augspec.pipeline import Pipeline, iter_leaves
 
@@ -29,8 +30,7 @@ def displayable(x: np.ndarray, spec: Pipeline) -> np.ndarray:
 
 
 def _figure(width: float, height: float) -> Any:
-    import matplotlib
-
+    matplotlib = require_matplotlib("drawing a figure (augspec show, the parity sheets)")
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
@@ -47,7 +47,9 @@ def save_png(fig: Any, path: str) -> None:
     fig.savefig(buf, format="png")
     buf.seek(0)
     with Image.open(buf) as img:
-        img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+        img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+            path, optimize=True
+        )
 
 
 def op_sheet(
@@ -72,7 +74,9 @@ def op_sheet(
         ax.axis("off")
     else:
         heat = diff.max(axis=-1) if diff.ndim == 3 else diff
-        im = ax.imshow(heat, cmap="inferno", vmin=0, vmax=max(float(heat.max()), 1.0), interpolation="nearest")
+        im = ax.imshow(
+            heat, cmap="inferno", vmin=0, vmax=max(float(heat.max()), 1.0), interpolation="nearest"
+        )
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         ax.set_title(diff_title, fontsize=9)
         ax.axis("off")
