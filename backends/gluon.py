@@ -144,7 +144,9 @@ TRUNCATES = "mxnet truncates instead of rounding (max 1, biased down)"
 OPENCV_RESIZE = "OpenCV resize: no antialiasing when shrinking, other nearest/cubic"
 
 
-def _flip_record(op: str, gluon_class: Any, port: type, exact: type, departs: str) -> GluonRecord:
+def _flip_record(
+    op: str, gluon_class: Any, port: type[B.AugspecBlock], exact: type[B.AugspecBlock], departs: str
+) -> GluonRecord:
     # mxnet's flip kernel (FlipImpl, shared by the classes and mx.nd.image.flip_*) swaps pairs into
     # a fresh output and never writes the middle line of an odd size: max 255 on odd edge images,
     # exact on even sizes. compile cannot know the image size, so "spec" substitutes every size.
@@ -159,7 +161,11 @@ def _flip_record(op: str, gluon_class: Any, port: type, exact: type, departs: st
 
 
 def _factor_record(
-    name: str, gluon_class: Any, port: type, faithful: type, departs: str
+    name: str,
+    gluon_class: Any,
+    port: type[B.AugspecBlock],
+    faithful: type[B.AugspecBlock],
+    departs: str,
 ) -> GluonRecord:
     """brightness / contrast / saturation: ``gluon_class(b)`` draws from ``[max(0, 1-b), 1+b]``."""
 

@@ -2,28 +2,23 @@
 
 For every op: replay the same sampled params with the reference and with
 gluon (fidelity "native" and "spec") on the bundled photo and the synthetic
-edge cases (tests/gluon_cases.py), 8 seeds each; print max and mean absolute
+edge cases (:mod:`augspec.benchmarks.gluon_cases`), 8 seeds each; print max and mean absolute
 difference in 0-255 units (tensors after *255) as a markdown table.
 
-    python benchmarks/measure_gluon.py [--seeds 8] [--small]
+    python -m augspec.benchmarks.measure_gluon [--seeds 8] [--small]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
+from augspec.backends import gluon
+from augspec.benchmarks.gluon_cases import CASES, diff_255, edge_images, hw
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from augspec.backends import gluon  # noqa: E402
-
-import augspec  # noqa: E402
-from augspec.images import load_image  # noqa: E402
-from augspec.reference import resize as reference_resize  # noqa: E402
-from tests.gluon_cases import CASES, diff_255, edge_images, hw  # noqa: E402
+import augspec
+from augspec.images import load_image
+from augspec.reference import resize as reference_resize
 
 
 def measure(seeds: int, small: bool) -> dict[str, dict[str, tuple[float, float]]]:

@@ -1,16 +1,17 @@
-"""Test cases for the gluon backend: specs per op and edge-case images.
+"""Test helpers for the gluon backend: the native envelope, and the measured cases.
 
-Shared by tests/test_backend_gluon.py and benchmarks/measure_gluon.py, so the
-tolerances are measured on the same cases the tests check.
+The cases (``CASES``) and ``edge_images()`` live in :mod:`augspec.benchmarks.gluon_cases`,
+shared with :mod:`augspec.benchmarks.measure_gluon`, so the envelopes are measured on the
+same cases the tests check; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from augspec.benchmarks.gluon_cases import CASES, diff_255, edge_images, hw
 
 from augspec.contract import Tolerance
+
+__all__ = ["CASES", "NATIVE_ENVELOPE", "diff_255", "edge_images", "hw"]
 
 # What fidelity="native" measured against the reference over the photo, the edge cases and
 # 8 seeds (benchmarks/measure_gluon.py), rounded up a little: the regression envelope of the
@@ -36,121 +37,3 @@ NATIVE_ENVELOPE: dict[str, Tolerance] = {
     "color_jitter": Tolerance(100.0, 8.0),
     "lighting": Tolerance(1.0, 0.5),
 }
-
-# op name -> list of pipelines (the ``ops`` list of a spec) exercising it.
-# to_tensor comes last where an op needs a tensor.
-CASES: dict[str, list[list[dict[str, Any]]]] = {
-    "horizontal_flip": [
-        [{"op": "horizontal_flip", "p": 0.5}],
-        [{"op": "horizontal_flip", "p": 1.0}],
-        [{"op": "horizontal_flip", "p": 0.3}],
-    ],
-    "vertical_flip": [
-        [{"op": "vertical_flip", "p": 0.5}],
-        [{"op": "vertical_flip", "p": 1.0}],
-    ],
-    "random_resized_crop": [
-        [{"op": "random_resized_crop", "size": 224}],  # downscale from the photo
-        [{"op": "random_resized_crop", "size": [96, 80], "interpolation": "bicubic"}],
-        [{"op": "random_resized_crop", "size": [40, 50], "interpolation": "nearest"}],
-        [{"op": "random_resized_crop", "size": [9, 7], "scale": [0.5, 1.0]}],
-    ],
-    "resize": [
-        [{"op": "resize", "size": 224}],
-        [{"op": "resize", "size": [61, 45], "interpolation": "bicubic"}],
-        [{"op": "resize", "size": 7, "interpolation": "nearest"}],
-        [{"op": "resize", "size": [13, 17]}],
-    ],
-    "center_crop": [
-        [{"op": "center_crop", "size": 1}],
-        [{"op": "center_crop", "size": [2, 3]}],
-        [{"op": "center_crop", "size": [97, 61]}],
-    ],
-    "random_crop": [
-        [{"op": "random_crop", "size": 32, "padding": 4}],
-        [{"op": "random_crop", "size": [3, 5], "padding": 1, "fill": 255}],
-        [{"op": "random_crop", "size": 1}],
-    ],
-    "brightness": [
-        [{"op": "brightness", "factor": 0.5}],
-        [{"op": "brightness", "factor": [0.2, 1.8]}],
-        [{"op": "brightness", "factor": 1.5}],
-    ],
-    "contrast": [
-        [{"op": "contrast", "factor": 0.5}],
-        [{"op": "contrast", "factor": [0.3, 1.2]}],
-    ],
-    "saturation": [
-        [{"op": "saturation", "factor": 0.5}],
-        [{"op": "saturation", "factor": [0.0, 2.0]}],
-    ],
-    "hue": [
-        [{"op": "hue", "factor": 0.1}],
-        [{"op": "hue", "factor": 0.5}],
-        [{"op": "hue", "factor": [-0.3, 0.1]}],
-    ],
-    "color_jitter": [
-        [{"op": "color_jitter", "brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.1}],
-        [{"op": "color_jitter", "brightness": [0.5, 2.5], "hue": [-0.1, 0.3]}],
-    ],
-    "lighting": [
-        [{"op": "lighting", "alphastd": 0.1}],
-        [{"op": "lighting", "alphastd": 0.5}],
-    ],
-    "to_tensor": [[{"op": "to_tensor"}]],
-    "normalize": [
-        [
-            {"op": "to_tensor"},
-            {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
-        ],
-        [{"op": "to_tensor"}, {"op": "normalize", "mean": [0.5], "std": [0.25]}],
-    ],
-    "random_apply": [
-        [
-            {
-                "op": "random_apply",
-                "p": 0.5,
-                "ops": [{"op": "brightness", "factor": 0.3}, {"op": "horizontal_flip", "p": 1.0}],
-            }
-        ],
-        [{"op": "random_apply", "p": 1.0, "ops": [{"op": "saturation", "factor": 0.5}]}],
-        [{"op": "random_apply", "p": 0.0, "ops": [{"op": "hue", "factor": 0.2}]}],
-    ],
-    "compose": [
-        [
-            {
-                "op": "compose",
-                "ops": [
-                    {"op": "horizontal_flip"},
-                    {"op": "resize", "size": 20},
-                    {"op": "center_crop", "size": 15},
-                ],
-            }
-        ],
-    ],
-}
-
-
-def edge_images(seed: int = 0) -> dict[str, np.ndarray]:
-    """Synthetic edge cases: tiny, odd, saturated, grey, noise."""
-    rng = np.random.default_rng(seed)
-    saturated = rng.choice(np.array([0, 255], dtype=np.uint8), size=(21, 19, 3))
-    grey = np.repeat(rng.integers(0, 256, size=(17, 23, 1), dtype=np.uint8), 3, axis=2)
-    return {
-        "1x1": rng.integers(0, 256, size=(1, 1, 3), dtype=np.uint8),
-        "3x5": rng.integers(0, 256, size=(3, 5, 3), dtype=np.uint8),
-        "odd_37x23": rng.integers(0, 256, size=(37, 23, 3), dtype=np.uint8),
-        "saturated": saturated,
-        "grey": grey,
-        "noise_64x48": rng.integers(0, 256, size=(64, 48, 3), dtype=np.uint8),
-    }
-
-
-def hw(image: np.ndarray) -> tuple[int, int]:
-    return int(image.shape[0]), int(image.shape[1])
-
-
-def diff_255(out: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """Absolute difference in 0-255 units (float tensors are scaled by 255)."""
-    scale = 255.0 if out.dtype == np.float32 else 1.0
-    return np.abs(out.astype(np.float64) - ref.astype(np.float64)) * scale

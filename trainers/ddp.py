@@ -38,17 +38,21 @@ def _spawn_local(fn: Any, world: int, *args: Any) -> None:
     """
     folder = tempfile.mkdtemp(prefix="augspec-ddp-")
     try:
-        mp.spawn(fn, args=(world, os.path.join(folder, "rendezvous"), *args), nprocs=world, join=True)
+        mp.spawn(
+            fn, args=(world, os.path.join(folder, "rendezvous"), *args), nprocs=world, join=True
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _init(rank: int, world: int, rendezvous: str, backend: str = "gloo") -> None:
-    dist.init_process_group(backend, init_method=f"file://{rendezvous}", rank=rank, world_size=world)
+    dist.init_process_group(
+        backend, init_method=f"file://{rendezvous}", rank=rank, world_size=world
+    )
 
 
 def _train_worker(rank: int, world: int, rendezvous: str, cfg: dict[str, Any]) -> None:
-    from augspec.trainers.cli import TrainConfig
+    from augspec.trainers.config import TrainConfig
     from augspec.trainers.run import run
 
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
@@ -125,13 +129,12 @@ def torchrun_main(argv: list[str] | None = None) -> int:
     """Entry point under torchrun: this process is rank ``$RANK`` of ``$WORLD_SIZE``."""
     import argparse
 
-    from augspec.trainers.cli import TrainConfig, parse_devices, register
+    from augspec.trainers.config import TrainConfig, add_arguments, parse_devices
     from augspec.trainers.run import run
 
     parser = argparse.ArgumentParser(prog="python -m augspec.trainers.ddp")
-    sub = parser.add_subparsers(dest="command")
-    register(sub)
-    args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
+    add_arguments(parser)
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     cfg = TrainConfig(**{f: getattr(args, f) for f in TrainConfig.__dataclass_fields__})
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     gpu = parse_devices(cfg.devices)[0] == "gpu"

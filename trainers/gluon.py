@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from augspec.backends.gluon_mx import mx  # restores torch's thread count after importing mxnet
 from augspec.trainers.checkpoint import host_rng_state, set_host_rng_state
-from augspec.trainers.cli import parse_devices
+from augspec.trainers.config import parse_devices
 from augspec.trainers.metrics import Accumulator, epoch_record, position, progress, resume_epoch
 
 gluon = mx.gluon

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from augspec.trainers import checkpoint
-from augspec.trainers.cli import CHECKPOINT, DEFAULT_TEST_SPEC, RESUME_FIELDS, TrainConfig
+from augspec.trainers.config import CHECKPOINT, DEFAULT_TEST_SPEC, RESUME_FIELDS, TrainConfig
 from augspec.trainers.metrics import summary_lines, write_metrics
 
 import augspec
@@ -78,7 +78,7 @@ def _loaders(
 
 def rank_devices(cfg: TrainConfig, fw: Any) -> list[Any]:
     """A DDP rank's one device: its GPU (set by the launcher) or the CPU."""
-    from augspec.trainers.cli import parse_devices
+    from augspec.trainers.config import parse_devices
 
     if parse_devices(cfg.devices)[0] == "gpu":
         import torch

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import torch
 from augspec.trainers.checkpoint import host_rng_state, set_host_rng_state
-from augspec.trainers.cli import parse_devices
+from augspec.trainers.config import parse_devices
 from augspec.trainers.metrics import Accumulator, epoch_record, position, progress, resume_epoch
 from torch import nn
 
