@@ -1,4 +1,5 @@
-"""``augspec parity SPEC... --out DIR``: measured parity between torchvision, Gluon and the reference."""
+"""``augspec parity SPEC... --out DIR``: measured parity between torchvision (v1 and v2), Gluon and the
+reference."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import shlex
 import sys
 from typing import Any
 
+# The parity package imports no framework at import time (backends load when measured).
+from augspec.parity.run import FRAMEWORK_BACKENDS
+
 
 def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"Expected a positive integer; received {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"Expected a positive integer; received {text!r}"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"Expected a positive integer; received {value}")
     return value
@@ -22,21 +28,38 @@ def _positive(text: str) -> int:
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "parity",
-        help="measure every op of the specs on torchvision, Gluon and the reference; write a report",
+        help="measure every op of the specs on torchvision, torchvision-v2, Gluon and the reference; "
+        "write a report",
         description="Per op: replay parity (same params, max/mean/p99 difference), native sampling "
         "parity (KS / binomial), a verdict and explanation, and a sheet PNG.",
     )
     p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (YAML or JSON)")
     p.add_argument("--image", help="input image (default: matplotlib's grace_hopper.jpg)")
-    p.add_argument("--samples", type=_positive, default=200,
-                   help="native draws per random op for the sampling tests (default 200)")
-    p.add_argument("--replays", type=_positive, default=None,
-                   help="sampled params replayed per random op, besides its edge cases "
-                   "(default: samples / 25, at least 8)")
+    p.add_argument(
+        "--samples",
+        type=_positive,
+        default=200,
+        help="native draws per random op for the sampling tests (default 200)",
+    )
+    p.add_argument(
+        "--replays",
+        type=_positive,
+        default=None,
+        help="sampled params replayed per random op, besides its edge cases "
+        "(default: samples / 25, at least 8)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled params and native RNGs")
-    p.add_argument("--name", default="report", help="base name of the .md and .json files (default report)")
-    p.add_argument("--backends", nargs="+", choices=("torchvision", "gluon"), default=None,
-                   help="backends to measure (default: both)")
+    p.add_argument(
+        "--name", default="report", help="base name of the .md and .json files (default report)"
+    )
+    p.add_argument(
+        "--backends",
+        nargs="+",
+        choices=FRAMEWORK_BACKENDS,
+        default=None,
+        help="backends to measure, in the report's column order "
+        f"(default: {' '.join(FRAMEWORK_BACKENDS)})",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=run)
@@ -66,13 +89,28 @@ def run(args: argparse.Namespace) -> int:
     replays = args.replays or max(8, args.samples // 25)
     os.makedirs(args.out, exist_ok=True)
     command = _command(args, replays)
-    report = run_parity(args.specs, image, source, args.out, samples=args.samples, replays=replays,
-                        seed=args.seed, name=args.name, backend_names=args.backends,
-                        command=command, progress=not args.no_progress)
+    report = run_parity(
+        args.specs,
+        image,
+        source,
+        args.out,
+        samples=args.samples,
+        replays=replays,
+        seed=args.seed,
+        name=args.name,
+        backend_names=args.backends,
+        command=command,
+        progress=not args.no_progress,
+    )
     if not report["backends"]:
-        print("augspec parity: no framework backend could be loaded; "
-              + "; ".join(report["missing_backends"].values()), file=sys.stderr)
+        print(
+            "augspec parity: no framework backend could be loaded; "
+            + "; ".join(report["missing_backends"].values()),
+            file=sys.stderr,
+        )
         return 1
-    print(f"wrote {os.path.join(args.out, args.name + '.md')}, {args.name}.json and "
-          f"{len(report['units'])} sheets in {os.path.join(args.out, 'img')}")
+    print(
+        f"wrote {os.path.join(args.out, args.name + '.md')}, {args.name}.json and "
+        f"{len(report['units'])} sheets in {os.path.join(args.out, 'img')}"
+    )
     return 0

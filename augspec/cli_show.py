@@ -1,10 +1,11 @@
 """``augspec show SPEC --out grid.png``: the chapter's ``apply()``, as a picture.
 
 Runs the pipeline rows x cols times on one image and draws the grid. With
-``--backend both`` each sample is drawn once (``augspec.sample``) and replayed
-through torchvision and Gluon side by side, so a reader sees the same
-augmentation through each framework; with one backend, the framework's own
-(native) classes draw their own params, as in the chapter.
+``--backend both`` (torchvision | gluon) or ``all`` (torchvision | torchvision-v2 | gluon |
+reference) each sample is drawn once (``augspec.sample``) and replayed through each backend
+side by side, so a reader sees the same augmentation through each framework; with one
+backend, its compiled pipeline (the framework's own native classes) draws its own params, as
+in the chapter.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from typing import Any
 
 import numpy as np
 
-BACKEND_CHOICES = ("torchvision", "gluon", "both", "reference")
+SIDE_BY_SIDE = {
+    "both": ("torchvision", "gluon"),
+    "all": ("torchvision", "torchvision-v2", "gluon", "reference"),
+}
+BACKEND_CHOICES = ("torchvision", "torchvision-v2", "gluon", "reference", *SIDE_BY_SIDE)
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +35,8 @@ def register(subparsers: Any) -> None:
         "--backend",
         choices=BACKEND_CHOICES,
         default="both",
-        help="torchvision, gluon, both side by side on the same params (default), or reference",
+        help="one backend's compiled pipeline, or the same params side by side: "
+        "both (torchvision | gluon, the default) or all (+ torchvision-v2 and the reference)",
     )
     p.add_argument("--rows", type=_positive, default=2)
     p.add_argument("--cols", type=_positive, default=4)
@@ -48,19 +54,14 @@ def samples(
     from augspec.parity.sheets import displayable
 
     hw = (int(image.shape[0]), int(image.shape[1]))
-    if backend in ("both", "reference"):
-        names = ["torchvision", "gluon"] if backend == "both" else ["reference"]
-        mods = {name: backends.load(name) for name in names}
+    if backend in SIDE_BY_SIDE:
+        mods = {name: backends.load(name) for name in SIDE_BY_SIDE[backend]}
         out = []
         for i in range(n):
             params = augspec.sample(spec, seed=seed, index=i, image_size=hw)
             for name, mod in mods.items():
-                y = (
-                    mod.replay(spec, params, image)
-                    if name == "reference"
-                    else mod.replay(spec, params, image, "native")
-                )
-                out.append((f"{name} #{i}", displayable(np.asarray(augspec.to_numpy(y)), spec)))
+                y = mod.to_numpy(mod.replay(spec, params, image, "native"))
+                out.append((f"{name} #{i}", displayable(np.asarray(y), spec)))
         return out
     mod = backends.load(backend)
     compiled = mod.compile(spec, "native")
@@ -83,13 +84,14 @@ def run(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     n = args.rows * args.cols
     panels = samples(spec, image, args.backend, n, args.seed)
-    cols = args.cols * (2 if args.backend == "both" else 1)
+    side_by_side = SIDE_BY_SIDE.get(args.backend, ())
+    cols = args.cols * max(1, len(side_by_side))
     title = f"{os.path.basename(args.spec)} - {args.backend}" + (
-        " (same sampled params, torchvision | gluon)"
-        if args.backend == "both"
-        else " (native classes)"
-        if args.backend != "reference"
+        f" (same sampled params, {' | '.join(side_by_side)})"
+        if side_by_side
         else " (reference kernels)"
+        if args.backend == "reference"
+        else " (native classes)"
     )
     parent = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(parent, exist_ok=True)

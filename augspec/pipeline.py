@@ -12,23 +12,36 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from augspec.ops import (
     MAX_SIDE,
     AnyOp,
-    CenterCrop,
     Compose,
     Normalize,
     OpBase,
     RandomApply,
-    RandomCrop,
-    RandomResizedCrop,
-    Resize,
     ToTensor,
+    output_hw,
 )
+from augspec.ops.resize import resize_shorter_hw
+
+__all__ = [
+    "FORMAT_VERSION",
+    "IMAGE",
+    "MAX_SIDE",
+    "TENSOR",
+    "Pipeline",
+    "check_image_hw",
+    "check_state_order",
+    "iter_leaves",
+    "output_hw",
+    "resize_shorter_hw",
+    "trace_hw",
+]
 
 FORMAT_VERSION: Final = 1
 
 # MAX_SIDE (defined in augspec.ops, where spec sizes are checked against it) is the
 # largest image side any op may produce or accept: refusing absurd sizes up front
 # beats an out-of-memory kill half-way through a batch (imported here so that
-# augspec.pipeline.MAX_SIDE keeps working).
+# augspec.pipeline.MAX_SIDE keeps working). Each op's output size is its definition's
+# (augspec.ops.output_hw); resize_shorter_hw is re-exported for the backends.
 
 
 class Pipeline(BaseModel):
@@ -102,58 +115,6 @@ def _state_after(ops: list[OpBase], state: str, path: str) -> str:
 
 def check_state_order(ops: list[OpBase]) -> None:
     _state_after(ops, IMAGE, "ops")
-
-
-def output_hw(op: OpBase, hw: tuple[int, int]) -> tuple[int, int]:
-    """The (height, width) an op produces from an input of ``hw``; ValueError if it cannot."""
-    h, w = hw
-    if isinstance(op, RandomResizedCrop):
-        return op.hw
-    if isinstance(op, Resize):
-        if isinstance(op.size, tuple):
-            return op.size
-        return resize_shorter_hw(hw, op.size)
-    if isinstance(op, CenterCrop):
-        ch, cw = op.hw
-        if ch > h or cw > w:
-            raise ValueError(
-                f"center_crop: Expected size <= image size {h}x{w}; received size={op.size}"
-            )
-        return op.hw
-    if isinstance(op, RandomCrop):
-        ch, cw = op.hw
-        ph, pw = h + 2 * op.padding, w + 2 * op.padding
-        if ph > MAX_SIDE or pw > MAX_SIDE:
-            raise ValueError(
-                f"random_crop: Expected the padded image <= {MAX_SIDE}x{MAX_SIDE}; "
-                f"received padding={op.padding} on a {h}x{w} image ({ph}x{pw})"
-            )
-        if ch > ph or cw > pw:
-            raise ValueError(
-                f"random_crop: Expected size <= padded image size {ph}x{pw}; "
-                f"received size={op.size}, padding={op.padding} on a {h}x{w} image"
-            )
-        return op.hw
-    if isinstance(op, (Compose, RandomApply)):
-        out = hw
-        for child in op.ops:
-            out = output_hw(child, out)
-        # RandomApply may skip its ops, so they must not change the size.
-        if isinstance(op, RandomApply) and out != hw:
-            raise ValueError(
-                f"random_apply: Expected its ops to keep the image size {h}x{w}; "
-                f"received ops that make it {out[0]}x{out[1]}"
-            )
-        return out
-    return hw
-
-
-def resize_shorter_hw(hw: tuple[int, int], size: int) -> tuple[int, int]:
-    """torchvision's rule for ``Resize(int)``: shorter side -> size, longer side truncated."""
-    h, w = hw
-    if h <= w:
-        return size, int(size * w / h)
-    return int(size * h / w), size
 
 
 def check_image_hw(hw: tuple[int, int], where: str = "image") -> None:

@@ -22,9 +22,6 @@ image-sized tensor costs page faults as well as a pass (measured ~30% of the jit
 The +0.5 of the rounding is folded into the constant term, so float32 results can differ from
 the reference's float64 only where a value lies within float32 error of a .5 boundary
 (see the tolerances of ``torch_batched.RECORDS``).
-
-A *box* ``(top, left, height, width)`` says which part of an image the ops after this one
-read (e.g. a following crop's): pointwise steps need only write there (:func:`within`).
 """
 
 from __future__ import annotations
@@ -34,8 +31,6 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from augspec.ops import COLOR_COMPONENTS
-
-Box = tuple[int, int, int, int]  # top, left, height, width
 
 GRAY = (0.299, 0.587, 0.114)
 
@@ -63,9 +58,8 @@ def contrast_offset(src: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     return (1.0 - f) * mean + 0.5
 
 
-def adjust_contrast(x: torch.Tensor, f: torch.Tensor, mean_of: torch.Tensor | None = None) -> torch.Tensor:
-    """``mean_of``: the whole images when ``x`` is a region of them (the grey mean is theirs)."""
-    offset = contrast_offset(x if mean_of is None else mean_of, f)  # before x is overwritten
+def adjust_contrast(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    offset = contrast_offset(x, f)  # before x is overwritten
     return _floor_clip(x.mul_(f).add_(offset))
 
 
@@ -126,33 +120,12 @@ COLOR_ADJUST = {
 }
 
 
-def within(x: torch.Tensor, box: Box | None) -> torch.Tensor:
-    """The view of ``x`` (N, C, H, W) that later ops read: its ``box``, or all of it."""
-    if box is None:
-        return x
-    top, left, height, width = box
-    return x[:, :, top : top + height, left : left + width]
-
-
-def jitter_in_order(
-    x: torch.Tensor, order: Sequence[int], factors: Mapping[str, torch.Tensor | None], box: Box | None = None
-) -> torch.Tensor:
+def jitter_in_order(x: torch.Tensor, order: Sequence[int], factors: Mapping[str, torch.Tensor | None]) -> torch.Tensor:
     """One sample's ColorJitter, in place on ``x`` (1, C, H, W), components in its drawn ``order``
-    (indices into ``COLOR_COMPONENTS``; a None factor is skipped).
-
-    With ``box`` (only it is read later): the steps before contrast still run on the whole
-    image, whose grey mean contrast takes; contrast's blend and the steps after it (or every
-    step, without contrast) write the box only. The box comes out as it would without ``box``.
-    """
-    names = [COLOR_COMPONENTS[c] for c in order if factors[COLOR_COMPONENTS[c]] is not None]
-    region = within(x, box)
-    target = x if "contrast" in names else region
-    for name in names:
+    (indices into ``COLOR_COMPONENTS``; a None factor is skipped)."""
+    for c in order:
+        name = COLOR_COMPONENTS[c]
         f = factors[name]
-        assert f is not None  # names holds the drawn components only
-        if name == "contrast":
-            adjust_contrast(region, f, mean_of=x)
-            target = region
-        else:
-            COLOR_ADJUST[name](target, f)
+        if f is not None:
+            COLOR_ADJUST[name](x, f)
     return x

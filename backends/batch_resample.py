@@ -62,13 +62,13 @@ def index_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return torch.index_select(x, 0, index, out=x.new_empty((len(index), *x.shape[1:])))
 
 
-# grow_rows' uint8 output is built this many values at a time in reused float/int16 buffers:
+# On CPU, grow_rows' uint8 output is built this many values at a time in reused float/int16 buffers:
 # fresh image-sized intermediates (tens of MB for 64 x 200x200) cost page faults on first touch
 # on CPU, measured as much as the arithmetic.
 CHUNK_VALUES = 1 << 20
 
 
-def grow_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], uint8: bool = False) -> torch.Tensor:
+def grow_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int]) -> torch.Tensor:
     """Bilinear, every box growing in height (two taps per output row), narrow input.
 
     Columns by one dense bmm per sample on the small input, (N, C*H, W) @ (N, W, ow); then
@@ -76,7 +76,7 @@ def grow_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], uint8
     reference's normalisation; an edge row's second tap has weight 0): the differences of
     consecutive rows are taken on the small (N, C, H, ow) tensor, row0 and its difference
     gathered with index_select, and one in-place ``addcmul_``: output NCHW without transposes.
-    Float output (whole numbers) or, with ``uint8``, uint8 by truncation (the floor).
+    uint8 output, by truncation (the floor).
     """
     n, c, h, w = x.shape
     oh, ow = out_hw
@@ -96,9 +96,9 @@ def grow_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], uint8
     diff = torch.zeros_like(tmp)  # the last row's difference (weight 0 wherever used) stays 0
     torch.sub(tmp[1:], tmp[:-1], out=diff[:-1])
     # non-negative weights summing to 1 keep values (+ 0.5) within [0, 256): floor only
-    if not uint8 or x.device.type != "cpu":
+    if x.device.type != "cpu":
         out = index_rows(tmp, flat).addcmul_(index_rows(diff, flat), weight).floor_()
-        return (out.to(torch.uint8) if uint8 else out).view(n, c, oh, ow)
+        return out.to(torch.uint8).view(n, c, oh, ow)
     out8 = torch.empty((n * c * oh, ow), dtype=torch.uint8)
     step = max(1, CHUNK_VALUES // ow)  # output rows per chunk
     a, d = tmp.new_empty((min(step, len(flat)), ow)), tmp.new_empty((min(step, len(flat)), ow))
@@ -187,23 +187,19 @@ def _crops_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], int
     )
 
 
-def resample(
-    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str, uint8: bool = False
-) -> torch.Tensor:
-    """Resize box ``(top, left, height, width)`` of each sample to ``out_hw``: rows, then columns.
-
-    ``uint8``: return uint8 (the image leaves the pipeline), else float whole numbers."""
+def resample(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> torch.Tensor:
+    """Resize box ``(top, left, height, width)`` of each float sample to ``out_hw`` (rows, then
+    columns), as uint8: the values are whole numbers, and an upsampled batch is large, so it
+    is not kept as float (a later op that wants float converts it in one pass)."""
     n, c, h, w = x.shape
     oh, ow = out_hw
     if _grows_rows(x, boxes, out_hw, interpolation):
-        return grow_rows(x, boxes, out_hw, uint8)
+        return grow_rows(x, boxes, out_hw)
     if _crops_each(x, boxes, out_hw, interpolation):
-        out = interpolate_each(x, boxes, out_hw, interpolation)
-        return to_uint8(out) if uint8 else out
+        return to_uint8(interpolate_each(x, boxes, out_hw, interpolation))
     rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, interpolation)
     cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, interpolation)
     tmp = taps_along_rows(x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w)  # (N, oh, W*C)
     tmp = tmp.view(n, oh, w, c).transpose(1, 2).reshape(n, w, oh * c)
     out = taps_along_rows(tmp, cols_idx, cols_w)  # (N, ow, oh*C)
-    out = round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous())
-    return to_uint8(out) if uint8 else out
+    return to_uint8(round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous()))

@@ -76,7 +76,7 @@ def _substituted(module: Any, spec: Pipeline) -> bool:
 def test_backend_provides_the_contract(name: str) -> None:
     module = _backend(name)
     assert isinstance(module, Backend), f"{name} lacks names of augspec.contract.Backend"
-    assert module.NAME == name
+    assert name == module.NAME
     assert set(module.RECORDS) == set(OP_NAMES), (
         f"{name}: records missing for {sorted(set(OP_NAMES) - set(module.RECORDS))}, "
         f"unknown records {sorted(set(module.RECORDS) - set(OP_NAMES))}"
@@ -145,3 +145,24 @@ def test_compile_runs_every_op(
         rec = module.RECORDS[op.op]
         want = "substituted" if chooses_substitute(rec, op, fidelity) else rec.status
         assert statuses[op.op] == want, compiled.explain()
+
+
+def test_sample_compile_and_replay_take_a_pipeline_a_dict_or_a_path(photo: np.ndarray) -> None:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "combined_augs.yaml"
+    spec = augspec.load(path)
+    data = augspec.io.to_data(spec)
+    hw = (int(photo.shape[0]), int(photo.shape[1]))
+    drawn = [augspec.sample(s, seed=3, index=1, image_size=hw) for s in (spec, data, path, str(path))]
+    assert all(p == drawn[0] for p in drawn)
+    outs = [augspec.replay(s, drawn[0], photo) for s in (spec, data, path)]
+    assert all(np.array_equal(o, outs[0]) for o in outs)
+    compiled = augspec.compile(data, backend="reference")
+    augspec.backend("reference").seed(3)
+    calls = [compiled(photo) for _ in range(2)]
+    for k, out in enumerate(calls):  # call k after seed(3) replays the params of index k
+        expected = augspec.replay(spec, augspec.sample(spec, seed=3, index=k, image_size=hw), photo)
+        assert np.array_equal(out, expected)
+    with pytest.raises(ValueError, match="Expected a Pipeline, a dict or a spec file path"):
+        augspec.sample(42)

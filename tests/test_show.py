@@ -53,7 +53,7 @@ def test_every_example_validates_and_shows_side_by_side(example: Path, tiny_file
     assert width > height > 0  # 1 row of 2 x 2 panels
 
 
-@pytest.mark.parametrize("backend", ["torchvision", "gluon", "reference"])
+@pytest.mark.parametrize("backend", ["torchvision", "torchvision-v2", "gluon", "reference"])
 def test_single_backend_grid_has_rows_by_cols(backend: str, tiny_file: Path, tmp_path: Path, frameworks: Any) -> None:
     small, big = tmp_path / "small.png", tmp_path / "big.png"
     spec = str(EXAMPLES_DIR / "shape_aug.yaml")
@@ -65,17 +65,23 @@ def test_single_backend_grid_has_rows_by_cols(backend: str, tiny_file: Path, tmp
     assert w2 > 2 * w1 and h2 > h1
 
 
-def test_both_replays_the_same_sampled_params(tiny_file: Path, frameworks: Any) -> None:
+@pytest.mark.parametrize(
+    ("which", "names"),
+    [("both", ("torchvision", "gluon")), ("all", ("torchvision", "torchvision-v2", "gluon", "reference"))],
+)
+def test_side_by_side_replays_the_same_sampled_params(
+    which: str, names: tuple[str, ...], tiny_file: Path, frameworks: Any
+) -> None:
     with Image.open(tiny_file) as img:
         image = np.asarray(img.convert("RGB"))
     spec = augspec.load(str(EXAMPLES_DIR / "combined_augs.yaml"))
-    panels = samples(spec, image, "both", 3, seed=7)
-    assert [c for c, _ in panels] == [f"{b} #{i}" for i in range(3) for b in ("torchvision", "gluon")]
+    panels = samples(spec, image, which, 3, seed=7)
+    assert [c for c, _ in panels] == [f"{b} #{i}" for i in range(3) for b in names]
     for i in range(3):
         params = augspec.sample(spec, seed=7, index=i, image_size=(image.shape[0], image.shape[1]))
-        for k, backend in enumerate(("torchvision", "gluon")):
+        for k, backend in enumerate(names):
             expected = displayable(np.asarray(augspec.to_numpy(augspec.replay(spec, params, image, backend))), spec)
-            np.testing.assert_array_equal(panels[2 * i + k][1], expected)
+            np.testing.assert_array_equal(panels[len(names) * i + k][1], expected)
 
 
 def test_tensor_outputs_are_shown_as_images(tiny_file: Path) -> None:

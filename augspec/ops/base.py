@@ -196,10 +196,13 @@ class OpDef:
     ``model``: the pydantic model (its ``op`` tag is ``name``). ``aliases``: the class names of
     every framework that mean this op. ``sample(op, rng, hw)``: the documented distribution of
     its params (augspec.sampling). ``reference(op, params, x, fidelity)``: the numpy kernel that
-    is the definition. ``output_hw(op, hw)``: the output size (ValueError when the op cannot
+    is the definition (the reference backend's record; the parity models also pass
+    :class:`Numerics`). ``output_hw(op, hw)``: the output size (ValueError when the op cannot
     take ``hw``). ``edge_params(op, hw)``: labelled params the parity report replays besides
-    sampled ones; ``features(op, params, hw)``: numbers the verdicts correlate differences
-    with; ``odd_sizes``: whether the image minus a pixel is an edge case.
+    sampled ones (laid over the sampled params, so a container keeps its children's);
+    ``features(op, params, hw)``: numbers the verdicts correlate differences with;
+    ``odd_sizes``: whether the image minus a pixel is an edge case (replayed with the first
+    edge params, where there are any).
     """
 
     name: str

@@ -24,8 +24,8 @@ from augspec.ops.base import (
     HW,
     MXNET_RANDOM,
     TV_PIL,
-    Factor,
     Fact,
+    Factor,
     Numerics,
     OpBase,
     OpDef,
@@ -89,9 +89,10 @@ class Saturation(_FactorOp):
 
 
 _HueBound = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-0.5, le=0.5)]
-HueRange = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=0.5)] | tuple[
-    _HueBound, _HueBound
-]
+HueRange = (
+    Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=0.5)]
+    | tuple[_HueBound, _HueBound]
+)
 
 
 def _hue_range(v: float | tuple[float, float]) -> tuple[float, float]:
@@ -172,7 +173,9 @@ def blend(
     return rounding(factor * image.astype(np.float64) + (1.0 - factor) * other)
 
 
-def adjust_brightness(image: np.ndarray, factor: float, rounding: Rounding = to_uint8) -> np.ndarray:
+def adjust_brightness(
+    image: np.ndarray, factor: float, rounding: Rounding = to_uint8
+) -> np.ndarray:
     return blend(image, 0.0, factor, rounding)
 
 
@@ -210,8 +213,7 @@ def hsv_to_rgb(hsv: np.ndarray) -> np.ndarray:
     p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
     i = i.astype(int) % 6
     choices = [
-        np.stack(c, -1)
-        for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))
+        np.stack(c, -1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))
     ]
     out = np.zeros_like(hsv)
     for k, c in enumerate(choices):
@@ -234,7 +236,9 @@ COLOR_ADJUST: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
-def adjust(name: str, image: np.ndarray, factor: float, numerics: Numerics = DEFINITION) -> np.ndarray:
+def adjust(
+    name: str, image: np.ndarray, factor: float, numerics: Numerics = DEFINITION
+) -> np.ndarray:
     """One colour component under ``numerics`` (the reference's by default)."""
     if name == "saturation":
         grey = np.asarray(numerics.saturation_grey, dtype=np.float64)

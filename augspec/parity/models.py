@@ -2,25 +2,26 @@
 
 A difference is explained by a model only when measurement shows the
 backend closer to the model than to the reference (see ``verdicts``). Each
-model is the reference run with one rule swapped (rounding, resampling
-filter, grey level), so it reuses the reference kernels and stays honest.
+model is the reference replayed under other :class:`~augspec.ops.base.Numerics` (rounding,
+resampling filter, grey level), passed explicitly to the reference kernels, so it reuses
+them and stays honest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from augspec import reference
+from augspec.images import to_numpy_image
+from augspec.ops import apply_reference
+from augspec.ops.base import Numerics
+from augspec.ops.colour import COLOUR_OPS
+from augspec.ops.resize import RESAMPLE_OPS
 from augspec.pipeline import Pipeline
-from augspec.sampling import Params
+from augspec.sampling import Params, check_replay
 
-COLOUR_OPS = ("brightness", "contrast", "saturation", "hue", "color_jitter", "lighting")
-RESAMPLE_OPS = ("random_resized_crop", "resize")
+__all__ = ["COLOUR_OPS", "MODELS", "RESAMPLE_OPS", "Model", "model_replay", "models_for"]
 
 
 @dataclass(frozen=True)
@@ -28,80 +29,38 @@ class Model:
     name: str
     description: str
     ops: tuple[str, ...]
-    patch: Callable[[], Any]  # a context manager factory that swaps the rule in the reference
+    numerics: Numerics  # the reference's rules with one changed
 
 
-def _truncate(x: np.ndarray) -> np.ndarray:
-    # What a C cast (or torch .to(uint8)) does after a clamp: toward zero.
+def truncate(x: np.ndarray) -> np.ndarray:
+    """What a C cast (or torch .to(uint8)) does after a clamp: toward zero."""
     return np.clip(x, 0, 255).astype(np.uint8)
 
 
-@contextmanager
-def _swapped(obj: Any, name: str, value: Any) -> Iterator[None]:
-    old = obj[name] if isinstance(obj, dict) else getattr(obj, name)
-    if isinstance(obj, dict):
-        obj[name] = value
-    else:
-        setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        if isinstance(obj, dict):
-            obj[name] = old
-        else:
-            setattr(obj, name, old)
-
-
-def _resample_no_antialias(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
-    """The reference filter without widening when shrinking (OpenCV's / torch's antialias=False)."""
-    if interpolation == "nearest" or out_size >= in_size:
-        return _ORIGINAL_RESAMPLE(in_size, out_size, interpolation)
-    kernel, support = reference.FILTERS[interpolation]
-    centers = (np.arange(out_size) + 0.5) * in_size / out_size
-    x = np.arange(in_size) + 0.5
-    m = np.zeros((out_size, in_size))
-    for i, c in enumerate(centers):
-        lo, hi = max(int(c - support + 0.5), 0), min(int(c + support + 0.5), in_size)
-        w = kernel(x[lo:hi] - c)
-        m[i, lo:hi] = w / w.sum()
-    return m
-
-
-_ORIGINAL_RESAMPLE = reference.resample_matrix
-
-
-def _saturation_blue_grey(image: np.ndarray, factor: float) -> np.ndarray:
-    grey = image[..., 2:3].astype(np.float64) * 0.114
-    return _truncate(factor * image.astype(np.float64) + (1.0 - factor) * grey)
-
-
-@contextmanager
-def _truncating() -> Iterator[None]:
-    with _swapped(reference, "to_uint8", _truncate):
-        yield
-
-
-@contextmanager
-def _no_antialias() -> Iterator[None]:
-    with _swapped(reference, "resample_matrix", _resample_no_antialias):
-        yield
-
-
-@contextmanager
-def _truncating_blue_grey() -> Iterator[None]:
-    with _truncating(), _swapped(reference.COLOR_ADJUST, "saturation", _saturation_blue_grey):
-        yield
-
+# mxnet's saturation grey level: only the last channel's term survives (see ops/colour FACTS).
+BLUE_GREY = (0.0, 0.0, 0.114)
 
 MODELS: dict[str, Model] = {
     m.name: m
     for m in (
-        Model("truncate", "the reference with truncation toward zero instead of round-half-up",
-              COLOUR_OPS, _truncating),
-        Model("no_antialias", "the reference resampling without widening the filter when shrinking",
-              RESAMPLE_OPS, _no_antialias),
-        Model("blue_grey", "truncation, and saturation blended with 0.114*B instead of the luma",
-              ("saturation", "color_jitter"), _truncating_blue_grey),
+        Model(
+            "truncate",
+            "the reference with truncation toward zero instead of round-half-up",
+            COLOUR_OPS,
+            Numerics(rounding=truncate),
+        ),
+        Model(
+            "no_antialias",
+            "the reference resampling without widening the filter when shrinking",
+            RESAMPLE_OPS,
+            Numerics(antialias=False),
+        ),
+        Model(
+            "blue_grey",
+            "truncation, and saturation blended with 0.114*B instead of the luma",
+            ("saturation", "color_jitter"),
+            Numerics(rounding=truncate, saturation_grey=BLUE_GREY),
+        ),
     )
 }
 
@@ -111,5 +70,7 @@ def models_for(op: str) -> list[Model]:
 
 
 def model_replay(model: Model, spec: Pipeline, params: Params, image: np.ndarray) -> np.ndarray:
-    with model.patch():
-        return reference.replay(spec, params, image)
+    """Replay ``params`` with the reference kernels under the model's numerics."""
+    x = to_numpy_image(image)
+    plist = check_replay(spec, params, (int(x.shape[0]), int(x.shape[1])))
+    return apply_reference(spec.ops, plist, x, "native", model.numerics)

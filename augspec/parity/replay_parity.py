@@ -1,14 +1,16 @@
 """Replay parity: the same params through every backend, both fidelities, and the reference.
 
-For each unit and case, every *side* (``reference``, ``torchvision/native``,
-``torchvision/spec``, ``gluon/native``, ``gluon/spec`` and the candidate
-models of ``models``) replays the case; every *pair* of sides accumulates the
-absolute difference in 0-255 units of the input image: max, mean over all
-pixels of all cases, 99th percentile, which way it leans, and per-case maxima.
+For each unit and case, every *side* (``reference``, ``<backend>/native`` and
+``<backend>/spec`` for each backend: torchvision, torchvision-v2, gluon; and the
+candidate models of ``models``) replays the case; every *pair* of sides
+accumulates the absolute difference in 0-255 units of the input image: max, mean
+over all pixels of all cases, 99th percentile, which way it leans, and per-case
+maxima.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +67,9 @@ class PairStats:
         a255, b255 = as_255(a, scale), as_255(b, scale)
         if a255.shape != b255.shape:
             self.mismatches.append(f"{case.label}: {self.a} {a255.shape} vs {self.b} {b255.shape}")
-            self.cases.append({"label": case.label, "kind": case.kind, "max": None, "mean": None, **case.features})
+            self.cases.append(
+                {"label": case.label, "kind": case.kind, "max": None, "mean": None, **case.features}
+            )
             return
         signed = a255.astype(np.float64) - b255.astype(np.float64)
         diff = np.abs(signed)
@@ -79,8 +83,15 @@ class PairStats:
         self.max = max(self.max, case_max)
         self.above += int((signed > 0).sum())
         self.below += int((signed < 0).sum())
-        self.cases.append({"label": case.label, "kind": case.kind, "max": case_max,
-                           "mean": float(diff.mean()) if diff.size else 0.0, **case.features})
+        self.cases.append(
+            {
+                "label": case.label,
+                "kind": case.kind,
+                "max": case_max,
+                "mean": float(diff.mean()) if diff.size else 0.0,
+                **case.features,
+            }
+        )
 
     def p99(self) -> float:
         if not self.floats:
@@ -138,15 +149,19 @@ def _model_replayer(model: Any, spec: Any) -> Replayer:
     return run
 
 
+def framework_pairs(backends: list[str]) -> list[tuple[str, str]]:
+    """Every two backends, in the given order, per fidelity (e.g. torchvision vs torchvision-v2)."""
+    return [
+        (f"{a}/{f}", f"{b}/{f}") for f in FIDELITIES for a, b in itertools.combinations(backends, 2)
+    ]
+
+
 def pairs_for(sides: list[str], backends: list[str]) -> list[tuple[str, str]]:
-    """Backend sides vs the reference and vs each model; torchvision vs gluon per fidelity."""
+    """Backend sides vs the reference and vs each model; every two backends per fidelity."""
     models = [s for s in sides if s.startswith("model:")]
     out = [(s, REFERENCE) for s in backend_sides_from(sides)]
     out += [(s, m) for s in backend_sides_from(sides) for m in models]
-    if len(backends) >= 2:
-        first, second = backends[0], backends[1]
-        out += [(f"{first}/{f}", f"{second}/{f}") for f in FIDELITIES]
-    return out
+    return out + framework_pairs(backends)
 
 
 def backend_sides_from(sides: list[str]) -> list[str]:
@@ -190,7 +205,9 @@ def run_unit(
             try:
                 outputs[side] = run(case, img)
             except Exception as err:  # noqa: BLE001 - a backend failing is a measured result
-                errors[side] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                errors[side] = (
+                    f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                )
         for (a, b), stats in pairs.items():
             if a in outputs and b in outputs:
                 stats.add(case, outputs[a], outputs[b], scale)
@@ -199,7 +216,9 @@ def run_unit(
     return UnitReplay(unit, cases, pairs, errors)
 
 
-def replay_case(unit: Unit, case: Case, image: np.ndarray, backends: dict[str, Any]) -> dict[str, np.ndarray]:
+def replay_case(
+    unit: Unit, case: Case, image: np.ndarray, backends: dict[str, Any]
+) -> dict[str, np.ndarray]:
     """All sides' outputs for one case (for the sheets); failing sides are left out."""
     out: dict[str, np.ndarray] = {}
     img = case_image(image, case)

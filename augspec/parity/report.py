@@ -9,8 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-VERDICT_MARK = {"bit-exact": "bit-exact", "within tolerance": "within tolerance", "different": "**different**",
-                "not measured": "not measured"}
+from augspec.parity.replay_parity import framework_pairs
+
+VERDICT_MARK = {
+    "bit-exact": "bit-exact",
+    "within tolerance": "within tolerance",
+    "different": "**different**",
+    "not measured": "not measured",
+}
 
 
 def _n(x: Any) -> str:
@@ -49,19 +55,30 @@ def sampling_cell(sampling: dict[str, Any]) -> str:
 
 
 def columns(report: dict[str, Any]) -> list[str]:
+    """The summary's columns: each backend against the reference in both fidelities, then every
+    two backends' native classes against each other (their spec pairs are in each op's table)."""
     names = list(report["backends"])
     cols = [f"{n}/{f}" for n in names for f in ("native", "spec")]
-    if len(names) >= 2:
-        cols += [f"{names[0]}/{f} vs {names[1]}/{f}" for f in ("native", "spec")]
-    return cols
+    return cols + [f"{a} vs {b}" for a, b in framework_pairs(names) if a.endswith("/native")]
+
+
+def _heading(column: str) -> str:
+    if " vs " in column:
+        a, b = column.split(" vs ")
+        return f"{a.removesuffix('/native')} vs {b.removesuffix('/native')} native"
+    return column.replace("/", " ")
 
 
 def verdict_table(report: dict[str, Any]) -> list[str]:
     cols = columns(report)
-    head = ["op", *[c.replace("/", " ") for c in cols], "native sampling"]
+    head = ["op", *[_heading(c) for c in cols], "native sampling"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for u in report["units"]:
-        row = [f"[`{u['label']}`](#{u['anchor']})", *[cell(u["replay"].get(c)) for c in cols], sampling_cell(u["sampling"])]
+        row = [
+            f"[`{u['label']}`](#{u['anchor']})",
+            *[cell(u["replay"].get(c)) for c in cols],
+            sampling_cell(u["sampling"]),
+        ]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -77,22 +94,38 @@ def _explanations(entry: dict[str, Any]) -> list[str]:
 
 
 def unit_section(u: dict[str, Any], img_prefix: str) -> list[str]:
-    lines = [f"### {u['label']}", "", f'<a id="{u["anchor"]}"></a>', "",
-             f"In: {', '.join(u['sources'])}. Input: {u['input']} ({u['input_hw'][0]}x{u['input_hw'][1]}). "
-             f"Replayed on {u['n_cases']} cases "
-             f"({u['n_sampled']} sampled params, {u['n_cases'] - u['n_sampled']} edge cases: "
-             f"{', '.join(u['edge_labels']) or 'none'}).", ""]
+    lines = [
+        f"### {u['label']}",
+        "",
+        f'<a id="{u["anchor"]}"></a>',
+        "",
+        f"In: {', '.join(u['sources'])}. Input: {u['input']} ({u['input_hw'][0]}x{u['input_hw'][1]}). "
+        f"Replayed on {u['n_cases']} cases "
+        f"({u['n_sampled']} sampled params, {u['n_cases'] - u['n_sampled']} edge cases: "
+        f"{', '.join(u['edge_labels']) or 'none'}).",
+        "",
+    ]
     if u.get("sheet"):
-        lines += [f"![{u['label']}]({img_prefix}{u['sheet']})", "", f"Sheet: {u['sheet_caption']}", ""]
-    lines += ["| compared | verdict | max | mean | p99 | tolerance (max, mean) | worst case |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"![{u['label']}]({img_prefix}{u['sheet']})",
+            "",
+            f"Sheet: {u['sheet_caption']}",
+            "",
+        ]
+    lines += [
+        "| compared | verdict | max | mean | p99 | tolerance (max, mean) | worst case |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for key, e in u["replay"].items():
         if "max" not in e:
             lines.append(f"| {key} | not measured: {e.get('error', '')} | | | | | |")
             continue
         tol = "-" if e["tolerance"] is None else f"{_n(e['tolerance'][0])}, {_n(e['tolerance'][1])}"
         label = key if " vs " in key else f"{key} vs reference"
-        lines.append(f"| {label} | {VERDICT_MARK[e['verdict']]} | {_n(e['max'])} | {_n(e['mean'])} | "
-                     f"{_n(e['p99'])} | {tol} | {e['worst_case'] or '-'} |")
+        lines.append(
+            f"| {label} | {VERDICT_MARK[e['verdict']]} | {_n(e['max'])} | {_n(e['mean'])} | "
+            f"{_n(e['p99'])} | {tol} | {e['worst_case'] or '-'} |"
+        )
     lines.append("")
     for key, e in u["replay"].items():
         ex = _explanations(e)
@@ -107,17 +140,22 @@ def unit_section(u: dict[str, Any], img_prefix: str) -> list[str]:
 def _sampling_section(sampling: dict[str, Any]) -> list[str]:
     if not sampling:
         return []
-    lines = ["Native sampling (the framework's own class, recovered; compared with `augspec.sample`):", "",
-             "| backend | quantity | test | n native / spec | native mean | spec mean | statistic | p-value | result | how |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "Native sampling (the framework's own class, recovered; compared with `augspec.sample`):",
+        "",
+        "| backend | quantity | test | n native / spec | native mean | spec mean | statistic | p-value | result | how |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for backend, tests in sampling.items():
         if isinstance(tests, dict):
             lines.append(f"| {backend} | error: {tests.get('error', '')} | | | | | | | | |")
             continue
         for t in tests:
-            lines.append(f"| {backend} | {t['quantity']} | {t['test']} | {t['n']} / {t.get('n_spec', '-')} | {_n(t['native_mean'])} | "
-                         f"{_n(t['spec_mean'])} | {t['statistic_name']} {_n(t['statistic'])} | {t['p_value']:.3g} | "
-                         f"{t['verdict']} | {t['how']} |")
+            lines.append(
+                f"| {backend} | {t['quantity']} | {t['test']} | {t['n']} / {t.get('n_spec', '-')} | {_n(t['native_mean'])} | "
+                f"{_n(t['spec_mean'])} | {t['statistic_name']} {_n(t['statistic'])} | {t['p_value']:.3g} | "
+                f"{t['verdict']} | {t['how']} |"
+            )
     return [*lines, ""]
 
 
@@ -125,24 +163,35 @@ def render_markdown(report: dict[str, Any], img_prefix: str = "") -> str:
     s = report["settings"]
     backends = ", ".join(f"{k} ({v})" for k, v in report["backends"].items()) or "none"
     lines = [
-        "# augspec parity report", "",
+        "# augspec parity report",
+        "",
         f"Generated by `{report['command']}`. Every number below was measured by that run and is in "
-        f"`{s['json_name']}`; none is typed by hand.", "",
+        f"`{s['json_name']}`; none is typed by hand.",
+        "",
         f"Image: {report['image']['source']} ({report['image']['height']}x{report['image']['width']}). "
         f"Seed {s['seed']}; {s['replays']} sampled params per random op plus its edge cases; "
         f"{s['samples']} native draws per random op. Backends: {backends}."
-        + (f" Not measured: {', '.join(f'{k} ({v})' for k, v in report['missing_backends'].items())}."
-           if report["missing_backends"] else ""), "",
-        "## Verdicts", "",
+        + (
+            f" Not measured: {', '.join(f'{k} ({v})' for k, v in report['missing_backends'].items())}."
+            if report["missing_backends"]
+            else ""
+        ),
+        "",
+        "## Verdicts",
+        "",
         "Differences are absolute, in 0-255 units of the input image (tensors x255, normalised tensors "
         "x255*std), as max / mean over every pixel of every case. Verdict: bit-exact if max = 0; within "
         "tolerance if max and mean are within the backend's stated spec tolerance for the op (its "
-        "`TOLERANCES`: what agreeing with the spec means); different otherwise. Native and spec fidelity "
-        "are judged by the same tolerance, so a native class marked different is one that spec fidelity "
-        "replaces with a faithful substitute. The torchvision-vs-Gluon columns use the sum of the two "
-        f"tolerances. Native sampling: KS or binomial test, different if p < {s['alpha']}.", "",
-        *verdict_table(report), "",
-        "## Per op", "",
+        "`tolerance(op)`: what agreeing with the spec means); different otherwise. Native and spec "
+        "fidelity are judged by the same tolerance, so a native class marked different is one that spec "
+        "fidelity replaces with a faithful substitute. A framework-vs-framework column (`a vs b native`: "
+        "the two native classes on the same params; both fidelities in each op's table) uses the sum of "
+        f"the two tolerances. Native sampling: KS or binomial test, different if p < {s['alpha']}.",
+        "",
+        *verdict_table(report),
+        "",
+        "## Per op",
+        "",
     ]
     for u in report["units"]:
         lines += unit_section(u, img_prefix)

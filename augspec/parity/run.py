@@ -13,13 +13,15 @@ from augspec import reference
 from augspec.io import load
 from augspec.parity import replay_parity, sampling_parity, sheets
 from augspec.parity.cases import make_cases
+from augspec.parity.replay_parity import REFERENCE, framework_pairs
 from augspec.parity.report import write
 from augspec.parity.sampling_parity import ALPHA
 from augspec.parity.units import Unit, collect_units
 from augspec.parity.verdicts import judge_unit
 from augspec.pipeline import Pipeline, output_hw, trace_hw
 
-FRAMEWORK_BACKENDS = ("torchvision", "gluon")
+# The order of the report's columns and of its framework-vs-framework pairs.
+FRAMEWORK_BACKENDS = ("torchvision", "torchvision-v2", "gluon")
 
 
 def load_backends(names: list[str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -39,7 +41,7 @@ def load_backends(names: list[str] | None = None) -> tuple[dict[str, Any], dict[
 def _framework_version(name: str) -> str:
     import importlib.metadata as md
 
-    pkg = {"torchvision": "torchvision", "gluon": "mxnet"}.get(name, name)
+    pkg = {"torchvision-v2": "torchvision", "gluon": "mxnet"}.get(name, name)
     try:
         return f"{pkg} {md.version(pkg)}"
     except md.PackageNotFoundError:
@@ -76,20 +78,40 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, desc="parity", unit="step", file=sys.stderr, disable=not enabled)
 
 
-def _sheet(unit: Unit, index: int, cases: list[Any], judged: dict[str, Any], image: np.ndarray,
-           backends: dict[str, Any], img_dir: str) -> tuple[str, str]:
-    """Draw the case where the two frameworks differ most (native fidelity)."""
-    names = list(backends)
-    a, b = (f"{names[0]}/native", f"{names[1]}/native") if len(names) >= 2 else (
-        "reference", f"{names[0]}/native" if names else "reference")
-    key = f"{a} vs {b}" if a != "reference" else b
+def _sheet_pair(judged: dict[str, Any], names: list[str]) -> tuple[str, str]:
+    """The two sides the sheet's heat map compares: of every two frameworks (native), the pair
+    that differs most; with one framework, it against the reference."""
+    if len(names) < 2:
+        return REFERENCE, f"{names[0]}/native" if names else REFERENCE
+    pairs = [p for p in framework_pairs(names) if p[0].endswith("/native")]
+
+    def largest(pair: tuple[str, str]) -> float:
+        return judged.get(f"{pair[0]} vs {pair[1]}", {}).get("max") or 0.0
+
+    return max(pairs, key=largest)  # the first pair (torchvision vs v2) on a tie
+
+
+def _sheet(
+    unit: Unit,
+    index: int,
+    cases: list[Any],
+    judged: dict[str, Any],
+    image: np.ndarray,
+    backends: dict[str, Any],
+    img_dir: str,
+) -> tuple[str, str]:
+    """Every framework's native output on the case where two of them differ most, and the
+    heat map of that pair's difference."""
+    a, b = _sheet_pair(judged, list(backends))
+    key = f"{a} vs {b}" if a != REFERENCE else b
     entry = judged.get(key, {})
     labels = [c["label"] for c in entry.get("cases", []) if c.get("max") is not None]
     maxima = [c["max"] for c in entry.get("cases", []) if c.get("max") is not None]
     pick = labels[int(np.argmax(maxima))] if maxima else cases[0].label
     case = next(c for c in cases if c.label == pick)
     outs = replay_parity.replay_case(unit, case, image, backends)
-    shown = [(s, sheets.displayable(outs[s], unit.pipeline)) for s in (a, b) if s in outs]
+    sides = [f"{n}/native" for n in backends] or [REFERENCE]
+    shown = [(s, sheets.displayable(outs[s], unit.pipeline)) for s in sides if s in outs]
     diff = None
     if a in outs and b in outs:
         x, y = (replay_parity.as_255(outs[s], unit.output_scale) for s in (a, b))
@@ -97,8 +119,14 @@ def _sheet(unit: Unit, index: int, cases: list[Any], judged: dict[str, Any], ima
     name = f"{index:02d}_{unit.name}.png"
     dmax = f"max {diff.max():.3g}, mean {diff.mean():.3g}" if diff is not None else "sizes differ"
     caption = f"case '{case.label}'; |{a} - {b}|: {dmax}"
-    sheets.op_sheet(os.path.join(img_dir, name), unit.label, replay_parity.case_image(image, case),
-                    shown, diff, f"|{a} - {b}| (0-255)\n{dmax}")
+    sheets.op_sheet(
+        os.path.join(img_dir, name),
+        unit.label,
+        replay_parity.case_image(image, case),
+        shown,
+        diff,
+        f"|{a} - {b}| (0-255)\n{dmax}",
+    )
     return name, caption
 
 
@@ -123,36 +151,62 @@ def run_parity(
     img_dir = os.path.join(out_dir, "img")
     os.makedirs(img_dir, exist_ok=True)
     inputs = [unit_image(u, image, seed) for u in units]
-    plan = [(u, make_cases(u, (int(x.shape[0]), int(x.shape[1])), replays, seed)) for u, (x, _) in zip(units, inputs, strict=True)]
+    plan = [
+        (u, make_cases(u, (int(x.shape[0]), int(x.shape[1])), replays, seed))
+        for u, (x, _) in zip(units, inputs, strict=True)
+    ]
     bar = _progress(sum(len(c) + 1 for _, c in plan), progress)
     unit_reports = []
-    for index, ((unit, cases), (unit_input, input_text)) in enumerate(zip(plan, inputs, strict=True)):
+    for index, ((unit, cases), (unit_input, input_text)) in enumerate(
+        zip(plan, inputs, strict=True)
+    ):
         unit_hw = (int(unit_input.shape[0]), int(unit_input.shape[1]))
         if bar is not None:
             bar.set_postfix_str(unit.name)
-        replay = replay_parity.run_unit(unit, cases, unit_input, backends, bar.update if bar is not None else None)
+        replay = replay_parity.run_unit(
+            unit, cases, unit_input, backends, bar.update if bar is not None else None
+        )
         judged = judge_unit(replay, backends)
-        sampling = sampling_parity.run_unit(unit, backends, samples, seed, _op_input_hw(unit, unit_hw)) \
-            if sampling_parity.probes_for(unit) or unit.name in ("random_resized_crop", "random_crop") else {}
+        sampling = (
+            sampling_parity.run_unit(unit, backends, samples, seed, _op_input_hw(unit, unit_hw))
+            if sampling_parity.probes_for(unit)
+            or unit.name in ("random_resized_crop", "random_crop")
+            else {}
+        )
         sheet, caption = _sheet(unit, index, cases, judged, unit_input, backends, img_dir)
         if bar is not None:
             bar.update(1)
-        unit_reports.append({
-            "op": unit.name, "label": unit.label, "anchor": f"op-{index:02d}-{unit.name.replace('_', '-')}",
-            "spec": unit.op.model_dump(mode="json"), "sources": unit.sources, "input": input_text,
-            "input_hw": list(unit_hw),
-            "n_cases": len(cases), "n_sampled": sum(c.kind == "sample" for c in cases),
-            "edge_labels": [c.label for c in cases if c.kind == "edge"],
-            "replay": judged, "models": {k: _strip(v) for k, v in replay.summary().items() if "model:" in k},
-            "sampling": sampling, "sheet": f"img/{sheet}", "sheet_caption": caption,
-        })
+        unit_reports.append(
+            {
+                "op": unit.name,
+                "label": unit.label,
+                "anchor": f"op-{index:02d}-{unit.name.replace('_', '-')}",
+                "spec": unit.op.model_dump(mode="json"),
+                "sources": unit.sources,
+                "input": input_text,
+                "input_hw": list(unit_hw),
+                "n_cases": len(cases),
+                "n_sampled": sum(c.kind == "sample" for c in cases),
+                "edge_labels": [c.label for c in cases if c.kind == "edge"],
+                "replay": judged,
+                "models": {k: _strip(v) for k, v in replay.summary().items() if "model:" in k},
+                "sampling": sampling,
+                "sheet": f"img/{sheet}",
+                "sheet_caption": caption,
+            }
+        )
     if bar is not None:
         bar.close()
     report = {
         "augspec_version": augspec.__version__,
         "command": command,
-        "settings": {"seed": seed, "samples": samples, "replays": replays, "alpha": ALPHA,
-                     "json_name": f"{name}.json"},
+        "settings": {
+            "seed": seed,
+            "samples": samples,
+            "replays": replays,
+            "alpha": ALPHA,
+            "json_name": f"{name}.json",
+        },
         "image": {"source": image_source, "height": hw[0], "width": hw[1]},
         "specs": [p for p, _ in specs],
         "backends": {n: _framework_version(n) for n in backends},

@@ -15,9 +15,10 @@ sampled quantity is read back from the output:
   only that component;
 - ``random_crop``: a coordinate-encoded probe (pixel value = its index), so
   the crop offset is read off exactly;
-- ``random_resized_crop``: the box from the framework's own box sampler, which
-  its class calls: torchvision ``RandomResizedCrop.get_params``, Gluon
-  ``mxnet.image.random_size_crop`` (its second output).
+- ``random_resized_crop``: the boxes drawn by the backend's ``native_sampler(op)``
+  (the framework's own box sampler, which its class calls: torchvision
+  ``RandomResizedCrop.get_params``, v2 ``RandomResizedCrop.make_params``, Gluon
+  ``mxnet.image.random_size_crop``); a backend that has none is not tested for it.
 
 The spec side is ``3 n`` ``augspec.sample`` draws of the same op (for probes,
 replayed through the same backend, so both sides share its rounding);
@@ -44,8 +45,10 @@ from augspec.sampling import sample
 ALPHA = 0.01  # p-values below this are reported as a different distribution
 # The spec side of a KS test is cheap: more draws make the test about the native side.
 SPEC_DRAWS_PER_NATIVE = 3
-PROBE_HOW = ("recovered from a probe image; spec side: augspec.sample params replayed "
-             "through the same backend (same rounding)")
+PROBE_HOW = (
+    "recovered from a probe image; spec side: augspec.sample params replayed "
+    "through the same backend (same rounding)"
+)
 
 Recover = Callable[[np.ndarray], float]
 
@@ -76,11 +79,20 @@ def _hue_shift(out: np.ndarray, before: np.ndarray) -> float:
     return float((h_out - h_in + 0.5) % 1.0 - 0.5)
 
 
-def _factor_probe(name: str, hi: float, pipeline: Pipeline, param: Callable[[dict[str, Any]], float]) -> Probe:
+def _factor_probe(
+    name: str, hi: float, pipeline: Pipeline, param: Callable[[dict[str, Any]], float]
+) -> Probe:
     if name == "brightness":
         level = int(min(200, max(16, 250 // max(hi, 1e-6))))
         img = _flat((level, level, level))
-        return Probe("brightness factor", img, lambda o: float(o.astype(float).mean() / level), param, "ks", pipeline)
+        return Probe(
+            "brightness factor",
+            img,
+            lambda o: float(o.astype(float).mean() / level),
+            param,
+            "ks",
+            pipeline,
+        )
     if name == "contrast":
         img = _flat((96, 96, 96))
         img[4:] = 160
@@ -91,9 +103,16 @@ def _factor_probe(name: str, hi: float, pipeline: Pipeline, param: Callable[[dic
         return Probe("contrast factor", img, spread, param, "ks", pipeline)
     if name == "saturation":
         img = _flat((160, 128, 96))
-        return Probe("saturation factor", img,
-                     lambda o: float((o[..., 0].astype(float).mean() - o[..., 2].astype(float).mean()) / 64.0),
-                     param, "ks", pipeline)
+        return Probe(
+            "saturation factor",
+            img,
+            lambda o: float(
+                (o[..., 0].astype(float).mean() - o[..., 2].astype(float).mean()) / 64.0
+            ),
+            param,
+            "ks",
+            pipeline,
+        )
     img = _flat((200, 60, 60))
     return Probe("hue shift (turns)", img, lambda o: _hue_shift(o, img), param, "ks", pipeline)
 
@@ -120,12 +139,28 @@ def probes_for(unit: Unit) -> list[Probe]:
         # line is the replay parity's business, not the sampler's).
         probe = _noise((6, 8))
         flipped = probe[:, ::-1] if name == "horizontal_flip" else probe[::-1]
-        return [Probe("flip applied", probe, lambda o: float((o == flipped).mean() > (o == probe).mean()),
-                      lambda p: float(_last(p)["apply"]), "binomial", spec)]
+        return [
+            Probe(
+                "flip applied",
+                probe,
+                lambda o: float((o == flipped).mean() > (o == probe).mean()),
+                lambda p: float(_last(p)["apply"]),
+                "binomial",
+                spec,
+            )
+        ]
     if name == "random_apply":
         probe = _noise()
-        return [Probe("ops applied", probe, lambda o: float(not np.array_equal(o, probe)),
-                      lambda p: float(_last(p)["apply"]), "binomial", spec)]
+        return [
+            Probe(
+                "ops applied",
+                probe,
+                lambda o: float(not np.array_equal(o, probe)),
+                lambda p: float(_last(p)["apply"]),
+                "binomial",
+                spec,
+            )
+        ]
     if name in ("brightness", "contrast", "saturation", "hue"):
         return [_factor_probe(name, op.range[1], spec, lambda p: float(_last(p)["factor"]))]  # type: ignore[attr-defined]
     if isinstance(op, ColorJitter):
@@ -140,10 +175,21 @@ def probes_for(unit: Unit) -> list[Probe]:
         axis = np.asarray(LIGHTING_EIGVEC)[:, 0]
         axis = axis / np.linalg.norm(axis)
         img = _flat((128, 128, 128))
-        return [Probe("lighting alpha[0]", img,
-                      lambda o: float(axis @ (o.reshape(-1, 3).mean(0) - 128.0) / LIGHTING_EIGVAL[0]
-                                      / np.linalg.norm(np.asarray(LIGHTING_EIGVEC)[:, 0])),
-                      lambda p: float(_last(p)["alpha"][0]), "ks", spec)]
+        return [
+            Probe(
+                "lighting alpha[0]",
+                img,
+                lambda o: float(
+                    axis
+                    @ (o.reshape(-1, 3).mean(0) - 128.0)
+                    / LIGHTING_EIGVAL[0]
+                    / np.linalg.norm(np.asarray(LIGHTING_EIGVEC)[:, 0])
+                ),
+                lambda p: float(_last(p)["alpha"][0]),
+                "ks",
+                spec,
+            )
+        ]
     return []
 
 
@@ -157,7 +203,9 @@ def crop_offset(out: np.ndarray, width: int, padding: int) -> tuple[int, int]:
     code = (out[..., 0].astype(np.int64) << 16) | (out[..., 1].astype(np.int64) << 8) | out[..., 2]
     ys, xs = np.nonzero(code)
     if ys.size == 0:
-        raise ValueError("Expected a crop that holds at least one image pixel; received only padding")
+        raise ValueError(
+            "Expected a crop that holds at least one image pixel; received only padding"
+        )
     y, x = divmod(int(code[ys[0], xs[0]]) - 1, width)
     return y + padding - int(ys[0]), x + padding - int(xs[0])
 
@@ -190,70 +238,27 @@ def spec_draws(backend: Any, probe: Probe, m: int, seed: int) -> list[float]:
 BoxSampler = Callable[[tuple[int, int], int, int], list[tuple[int, int, int, int]]]
 
 
-def _tv_boxes(op: RandomResizedCrop) -> BoxSampler:
-    """torchvision.transforms.RandomResizedCrop.get_params (fallback: see ``box_sampler``)."""
-
-    def draw(hw: tuple[int, int], n: int, seed: int) -> list[tuple[int, int, int, int]]:
-        import torch  # lazily: only when the torchvision backend is measured
-        from torchvision import transforms as T
-
-        torch.manual_seed(seed)
-        img = torch.empty(3, *hw)
-        boxes = (T.RandomResizedCrop.get_params(img, list(op.scale), list(op.ratio)) for _ in range(n))
-        return [(int(t), int(left), int(h), int(w)) for t, left, h, w in boxes]
-
-    return draw
-
-
-def _gluon_boxes(op: RandomResizedCrop) -> BoxSampler:
-    """mxnet.image.random_size_crop, called by gluon RandomResizedCrop (fallback: see ``box_sampler``)."""
-
-    def draw(hw: tuple[int, int], n: int, seed: int) -> list[tuple[int, int, int, int]]:
-        from augspec.backends import gluon_mx  # lazily, through the backend's own import
-
-        mx = gluon_mx.mx
-        mx.random.seed(seed)
-        img = mx.nd.zeros((*hw, 3), dtype="uint8")
-        out = []
-        for _ in range(n):
-            _, (x0, y0, w, h) = mx.image.random_size_crop(img, (op.hw[1], op.hw[0]), op.scale, op.ratio)
-            out.append((int(y0), int(x0), int(h), int(w)))
-        return out
-
-    return draw
-
-
-# Temporary: the samplers of backends that do not yet provide ``native_sampler``.
-_FALLBACK_BOX_SAMPLERS: dict[str, Callable[[RandomResizedCrop], BoxSampler]] = {
-    "torchvision": _tv_boxes,
-    "gluon": _gluon_boxes,
-}
-
-
-def box_sampler(name: str, module: Any, op: RandomResizedCrop) -> tuple[str, BoxSampler] | None:
+def box_sampler(name: str, module: Any, op: OpBase) -> tuple[str, BoxSampler] | None:
     """The backend's own crop-box sampler for ``op`` and what it is, or None where it has none.
 
-    Asked of the backend (``native_sampler``, augspec.contract.Backend), so the report
-    holds no copy of a framework's sampler.
+    Asked of the backend (``native_sampler``, :class:`augspec.contract.Backend`), so the report
+    holds no copy of a framework's sampler. None (every op but random_resized_crop today)
+    leaves the op to the probes.
     """
-    native = getattr(module, "native_sampler", None)
-    if native is None:
-        fallback = _FALLBACK_BOX_SAMPLERS.get(name)
-        draw = None if fallback is None else fallback(op)
-    else:
-        draw = native(op)
-    return None if draw is None else (_describe(module, draw), draw)
+    draw = module.native_sampler(op)
+    return None if draw is None else (_describe(name, draw), draw)
 
 
-def _describe(module: Any, draw: Callable[..., Any]) -> str:
-    """The sampler's docstring summary (it names the framework function), or its module's name."""
-    doc = inspect.getdoc(draw) if inspect.isfunction(draw) or inspect.ismethod(draw) else None
-    if doc:
-        return doc.splitlines()[0].rstrip(".")
-    return f"{getattr(module, '__name__', module)}.native_sampler"
+def _describe(name: str, draw: Callable[..., Any]) -> str:
+    """What the sampler is: its docstring's first line (it names the framework function)."""
+    doc = inspect.getdoc(draw)
+    summary = doc.splitlines()[0].rstrip(".") if doc else "the framework's own sampler"
+    return f"{name} native_sampler: {summary}"
 
 
-def _box_quantities(boxes: list[tuple[int, int, int, int]], hw: tuple[int, int]) -> dict[str, list[float]]:
+def _box_quantities(
+    boxes: list[tuple[int, int, int, int]], hw: tuple[int, int]
+) -> dict[str, list[float]]:
     H, W = hw
     return {
         "crop area fraction": [h * w / (H * W) for _, _, h, w in boxes],
@@ -265,7 +270,9 @@ def _box_quantities(boxes: list[tuple[int, int, int, int]], hw: tuple[int, int])
 # ---- tests ----------------------------------------------------------------------------
 
 
-def compare(quantity: str, test: str, native: list[float], spec: list[float], p: float | None, how: str) -> dict[str, Any]:
+def compare(
+    quantity: str, test: str, native: list[float], spec: list[float], p: float | None, how: str
+) -> dict[str, Any]:
     if test == "binomial":
         k = int(round(sum(native)))
         rate, pval = binom_test(k, len(native), float(p if p is not None else np.mean(spec)))
@@ -289,21 +296,27 @@ def compare(quantity: str, test: str, native: list[float], spec: list[float], p:
     }
 
 
-def run_unit(unit: Unit, backends: dict[str, Any], n: int, seed: int, image_hw: tuple[int, int]) -> dict[str, Any]:
+def run_unit(
+    unit: Unit, backends: dict[str, Any], n: int, seed: int, image_hw: tuple[int, int]
+) -> dict[str, Any]:
     """Per backend: a list of tested quantities (or an error line)."""
     out: dict[str, Any] = {}
     for name, module in backends.items():
         try:
             out[name] = _unit_backend(unit, name, module, n, seed, image_hw)
         except Exception as err:  # noqa: BLE001 - a failing class is a measured result
-            out[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"}
+            out[name] = {
+                "error": f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            }
     return out
 
 
-def _unit_backend(unit: Unit, name: str, module: Any, n: int, seed: int, hw: tuple[int, int]) -> list[dict[str, Any]]:
+def _unit_backend(
+    unit: Unit, name: str, module: Any, n: int, seed: int, hw: tuple[int, int]
+) -> list[dict[str, Any]]:
     op: OpBase = unit.op
-    sampler = box_sampler(name, module, op) if isinstance(op, RandomResizedCrop) else None
-    if sampler is not None:
+    sampler = box_sampler(name, module, op)
+    if sampler is not None and isinstance(op, RandomResizedCrop):
         how, draw = sampler
         native_boxes = _box_quantities(draw(hw, n, seed), hw)
         spec_boxes = []
@@ -323,14 +336,24 @@ def _unit_backend(unit: Unit, name: str, module: Any, n: int, seed: int, hw: tup
     return results
 
 
-def _crop_draws(unit: Unit, module: Any, n: int, seed: int, hw: tuple[int, int]) -> list[dict[str, Any]]:
+def _crop_draws(
+    unit: Unit, module: Any, n: int, seed: int, hw: tuple[int, int]
+) -> list[dict[str, Any]]:
     op: Any = unit.op
     probe = coordinate_image(hw)
     compiled = module.compile(unit.pipeline, "native")
     module.seed(seed)
-    native = [crop_offset(np.asarray(module.to_numpy(compiled(probe))), hw[1], op.padding) for _ in range(n)]
-    spec = [(_last(p)["top"], _last(p)["left"]) for p in
-            (sample(unit.pipeline, seed=seed, index=i, image_size=hw) for i in range(SPEC_DRAWS_PER_NATIVE * n))]
+    native = [
+        crop_offset(np.asarray(module.to_numpy(compiled(probe))), hw[1], op.padding)
+        for _ in range(n)
+    ]
+    spec = [
+        (_last(p)["top"], _last(p)["left"])
+        for p in (
+            sample(unit.pipeline, seed=seed, index=i, image_size=hw)
+            for i in range(SPEC_DRAWS_PER_NATIVE * n)
+        )
+    ]
     how = "read off a coordinate-encoded probe"
     return [
         compare("crop top", "ks", [t for t, _ in native], [t for t, _ in spec], None, how),

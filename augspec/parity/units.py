@@ -39,7 +39,9 @@ class Unit:
         if isinstance(self.op, (Compose, RandomApply)):
             args.pop("ops", None)
             args["ops"] = "[" + ", ".join(o.op for o in self.op.ops) + "]"
-        text = ", ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in args.items())
+        text = ", ".join(
+            f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in args.items()
+        )
         return f"{self.name}({text})"
 
     @property
@@ -60,11 +62,15 @@ def op_key(op: OpBase) -> str:
 
 
 def _unit_pipeline(op: OpBase, state: str) -> Pipeline:
-    ops: list[OpBase] = [ToTensor(), op] if state == TENSOR and not isinstance(op, ToTensor) else [op]
+    ops: list[OpBase] = (
+        [ToTensor(), op] if state == TENSOR and not isinstance(op, ToTensor) else [op]
+    )
     return Pipeline(ops=ops)
 
 
-def _walk(ops: list[OpBase], state: str, source: str, units: dict[str, Unit], before: list[OpBase]) -> str:
+def _walk(
+    ops: list[OpBase], state: str, source: str, units: dict[str, Unit], before: list[OpBase]
+) -> str:
     before = list(before)
     for op in ops:
         key = op_key(op)
