@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Sequence
 
 from augspec import SpecError, load
+from augspec.io import printable
 from augspec.pipeline import Pipeline
 
 # Modules that add subcommands, in the order --help lists them.
@@ -35,17 +36,25 @@ class CommandError(Exception):
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Every file gets its lines, whatever another one holds; what a file says is printed with
+    its control characters escaped."""
     failed = 0
     for path in args.files:
+        shown = printable(path)
         try:
             spec = load(path)
         except SpecError as err:
             failed += 1
             for problem in err.problems:
-                print(f"{path}: {problem}", file=sys.stderr)
+                print(f"{shown}: {problem}", file=sys.stderr)
+            continue
+        except Exception as err:  # noqa: BLE001 - one file's failure must not hide the others'
+            failed += 1
+            print(f"{shown}: {error_line('validate', err).split(': error: ', 1)[1]}", file=sys.stderr)
             continue
         if not args.quiet:
-            print(f"{path}: ok ({len(spec.ops)} ops: {', '.join(o.op for o in spec.ops)})")
+            names = printable(", ".join(o.op for o in spec.ops))
+            print(f"{shown}: ok ({len(spec.ops)} ops: {names})")
     return 1 if failed else 0
 
 
@@ -100,12 +109,13 @@ def error_line(command: str, err: BaseException) -> str:
         # An error re-raised from another process (a DataLoader worker, a DDP rank) carries
         # that process's traceback in its message: keep its last line, the original error.
         where = lines[0].strip(" -.:")
-        return f"augspec {command}: error: {lines[-1].removeprefix('ValueError: ')} ({where})"
+        text = f"{lines[-1].removeprefix('ValueError: ')} ({where})"
+        return f"augspec {command}: error: {printable(text)}"
     if isinstance(err, (CommandError, ValueError)):  # augspec's own errors (SpecError included)
         text = " / ".join(lines) if lines else type(err).__name__
     else:  # OSError, a framework's error: its type and first line, never a traceback
         text = f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
-    return f"augspec {command}: error: {text}"
+    return f"augspec {command}: error: {printable(text)}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

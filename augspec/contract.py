@@ -144,8 +144,13 @@ def build_op(record: OpRecord, op: Any, fidelity: str, position: str) -> tuple[A
     if record.build is None:
         raise ValueError(f"Expected a backend that compiles; op {op.op!r} has no build here")
     obj = record.build(op)
-    return obj, OpBuild(position, op.op, record.status, type(obj).__name__,
-                        record.why if record.status == "ported" else "")
+    return obj, OpBuild(
+        position,
+        op.op,
+        record.status,
+        type(obj).__name__,
+        record.why if record.status == "ported" else "",
+    )
 
 
 def apply_records(
@@ -160,6 +165,15 @@ def apply_records(
     for op, p in zip(ops, plist, strict=True):
         x = kernel_for(record_for(backend, records, op.op), op, fidelity)(op, p, x, fidelity)
     return x
+
+
+def stated_tolerance(backend: str, records: Mapping[str, OpRecord], op: Any) -> Tolerance:
+    """The tolerance of ``op`` (an op or its name) in a backend: its record's, plus its
+    children's for a composition (their roundings add up)."""
+    name = op if isinstance(op, str) else op.op
+    own = record_for(backend, records, name).tolerance
+    children = getattr(op, "ops", ())
+    return sum((stated_tolerance(backend, records, child) for child in children), own)
 
 
 def check_fidelity(fidelity: Any) -> None:
@@ -187,7 +201,9 @@ class Backend(Protocol):
 
     def compile(self, spec: Pipeline, fidelity: str = "native") -> Compiled: ...
 
-    def replay(self, spec: Pipeline, params: Params, image: Any, fidelity: str = "native") -> Any: ...
+    def replay(
+        self, spec: Pipeline, params: Params, image: Any, fidelity: str = "native"
+    ) -> Any: ...
 
     def to_numpy(self, x: Any) -> np.ndarray: ...
 
@@ -195,4 +211,6 @@ class Backend(Protocol):
 
     def tolerance(self, op: Any) -> Tolerance: ...
 
-    def native_sampler(self, op: Any) -> Callable[[tuple[int, int], int, int], list[Any]] | None: ...
+    def native_sampler(
+        self, op: Any
+    ) -> Callable[[tuple[int, int], int, int], list[Any]] | None: ...

@@ -7,10 +7,12 @@ expected.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -18,7 +20,7 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
-from augspec.pipeline import Pipeline
+from augspec.pipeline import FORMAT_VERSION, Pipeline
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,16 @@ class Problem:
         text = f"{self.location}: {self.message}"
         if self.received is not None and "received" not in self.message:
             text += f"; received {self.received}"
-        return text
+        return printable(text)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters escaped (``\\x1b``, ``\\u202e``), so that
+    what a spec file says cannot move the cursor, clear a terminal or reorder a line."""
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
 
 
 class SpecError(ValueError):
@@ -45,6 +56,9 @@ class SpecError(ValueError):
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
 
+
+MAX_PROBLEMS: Final = 100
+"""Most problems one :class:`SpecError` lists (the rest are counted)."""
 
 _TYPE_LABELS = {"int", "float", "str", "bool", "list", "tuple", "dict"}
 
@@ -84,8 +98,14 @@ def _received(node: Any, err: Any, loc: str) -> str:
     if err["type"] == "missing":
         return f"nothing for {field}"
     if err["type"] == "extra_forbidden":
-        return f"{field}={value!r}"
-    return f"{field}={value!r} ({type(value).__name__})"
+        return f"{field}={_short_repr(value)}"
+    return f"{field}={_short_repr(value)} ({type(value).__name__})"
+
+
+def _short_repr(value: Any, limit: int = 200) -> str:
+    """``repr`` cut to ``limit`` characters: a value may be most of a 1 MB file."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _unknown_field_message(field: str, loc: tuple[Any, ...], data: Any) -> str:
@@ -111,11 +131,9 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
     located = [(_loc_text(tuple(e["loc"]), data), e) for e in err.errors()]
     # A union branch whose *type* did not match (size=[a, b] against the int branch)
     # is noise when another branch matched the type and failed on the value.
-    valued = [loc for (loc, _), e in located if not e["type"].endswith("_type")]
+    valued = sorted({loc for (loc, _), e in located if not e["type"].endswith("_type")})
     for (loc, node), e in located:
-        if e["type"].endswith("_type") and any(
-            v == loc or v.startswith((loc + "[", loc + ".")) for v in valued
-        ):
+        if e["type"].endswith("_type") and _has_at_or_under(valued, loc):
             continue
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
@@ -133,11 +151,24 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
             " or " + (m[len("Expected ") :] if m.startswith("Expected ") else m) for m in messages[1:]
         )
         problems.append(Problem(loc, text, received))
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], Problem("<file>", f"{more} more problem(s) not shown")]
     return problems
 
 
+def _has_at_or_under(locations: list[str], loc: str) -> bool:
+    """Whether sorted ``locations`` hold ``loc`` or one inside it (``loc[...`` or ``loc....``)."""
+    for prefix in (loc, loc + "[", loc + "."):
+        i = bisect.bisect_left(locations, prefix)
+        if i < len(locations) and (locations[i] == loc or locations[i].startswith(prefix) and prefix != loc):
+            return True
+    return False
+
+
 def validate_data(data: Any, source: str = "<data>") -> Pipeline:
-    """Validate already-parsed data (a dict) into a :class:`Pipeline`."""
+    """Validate already-parsed data (a dict) into a :class:`Pipeline`; every failure is a
+    :class:`SpecError`."""
     if data is None:
         raise SpecError(source, [Problem("<file>", "Expected a mapping with 'augspec' and 'ops'; received an empty document")])
     if not isinstance(data, dict):
@@ -145,10 +176,36 @@ def validate_data(data: Any, source: str = "<data>") -> Pipeline:
             source,
             [Problem("<top level>", "Expected a mapping with 'augspec' and 'ops'", f"{type(data).__name__}")],
         )
+    problems = _shape_problems(data)
+    if problems:
+        raise SpecError(source, problems)
     try:
         return Pipeline.model_validate(data)
     except ValidationError as err:
         raise SpecError(source, problems_from_validation(err, data)) from None
+    except (TypeError, RecursionError, ValueError) as err:  # a value pydantic's checks choke on
+        raise SpecError(source, [Problem("<top level>", f"Expected a valid spec; received data that fails with {type(err).__name__}: {err}")]) from None
+
+
+def _shape_problems(data: dict[str, Any]) -> list[Problem]:
+    """What pydantic would misread or crash on: nesting deeper than :data:`MAX_NESTING`,
+    an ``op`` that is not a name, a format version that is not the integer 1 (``true == 1``)."""
+    version = data.get("augspec", FORMAT_VERSION)
+    if type(version) is not int or version != FORMAT_VERSION:
+        return [Problem("augspec", f"Expected {FORMAT_VERSION} (the format version, an integer)", f"augspec={version!r} ({type(version).__name__})")]
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return [Problem(where or "<top level>", _too_deep())]
+        if isinstance(node, dict):
+            op = node.get("op")
+            if "op" in node and not isinstance(op, str):
+                return [Problem(f"{where}.op".lstrip("."), "Expected an op name (a string)", f"op={op!r} ({type(op).__name__})")]
+            stack.extend((v, f"{where}.{k}", depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(node))
+    return []
 
 
 # ---- bounded, unambiguous reading ---------------------------------------------------------
@@ -208,24 +265,22 @@ for _tag, _pattern, _first in (
     _Resolver.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), list(_first))
 
 
-class _SpecLoader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    yaml.constructor.SafeConstructor,
-    _Resolver,
-):
-    """PyYAML's safe loader, refusing aliases, duplicate keys and deep nesting, with 1.2 numbers."""
+class _SpecLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, _Resolver):
+    """PyYAML's safe loader, refusing aliases, duplicate keys and deep nesting, with 1.2 numbers.
+
+    The events come from libyaml's parser where PyYAML has it (about 10x faster than the
+    Python one), from PyYAML's Python parser otherwise (see :func:`_yaml_loader`).
+    """
 
     def __init__(self, stream: str):
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
+        self._start_parser(stream)
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _Resolver.__init__(self)
         self._depth = 0
+
+    def _start_parser(self, stream: str) -> None:
+        raise NotImplementedError
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -286,6 +341,29 @@ class _SpecLoader(
 _SpecLoader.add_constructor(_YAML11_INT, _SpecLoader.construct_yaml11_int)
 _SpecLoader.add_constructor("tag:yaml.org,2002:int", _SpecLoader.construct_yaml_int)
 _SpecLoader.add_constructor("tag:yaml.org,2002:float", _SpecLoader.construct_yaml_float)
+
+
+class _PySpecLoader(_SpecLoader, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    def _start_parser(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+def _yaml_loader() -> type[_SpecLoader]:
+    """The loader class: on libyaml's parser when PyYAML was built with it."""
+    cparser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
+    if cparser is None:
+        return _PySpecLoader
+
+    class _CSpecLoader(_SpecLoader, cparser):  # type: ignore[misc, valid-type]
+        def _start_parser(self, stream: str) -> None:
+            cparser.__init__(self, stream)
+
+    return _CSpecLoader
+
+
+_LOADER = _yaml_loader()
 
 
 def _too_deep() -> str:
@@ -351,7 +429,7 @@ def parse_text(
     try:
         if fmt == "json":
             return _json_decoder().decode(text)
-        return _SpecLoader(text).get_single_data()
+        return _LOADER(text).get_single_data()
     except json.JSONDecodeError as err:
         raise SpecError(source, [Problem(f"line {err.lineno} column {err.colno}", f"Invalid JSON: {err.msg}")]) from None
     except _Refused as err:

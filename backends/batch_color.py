@@ -92,7 +92,9 @@ def adjust_hue(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     num.addcmul_(t, is_g)
     minus_is_b = is_r.add_(is_g).sub_(1.0)
     num.addcmul_(torch.sub(r, g, out=t).add_(delta, alpha=4.0), minus_is_b, value=-1.0)
-    hue6 = num.div_(torch.clamp(delta, min=1.0, out=t))  # in [-1, 5); delta == 0 gives 0, as the reference
+    hue6 = num.div_(
+        torch.clamp(delta, min=1.0, out=t)
+    )  # in [-1, 5); delta == 0 gives 0, as the reference
     # v - delta * ramp = min + delta * (1 - ramp), and 1 - ramp = clamp(||k - 5| - 3| - 1, 0, 1) with
     # k - 5 = (hue6 + 6 f) mod 6 + n_c - 5. ||y| - 3| has period 6 on [-6, 6], so instead of reducing
     # the image mod 6, each channel's offset 6 f + n_c - 5 is reduced (per sample) into [-5, 1):
@@ -120,7 +122,9 @@ COLOR_ADJUST = {
 }
 
 
-def jitter_in_order(x: torch.Tensor, order: Sequence[int], factors: Mapping[str, torch.Tensor | None]) -> torch.Tensor:
+def jitter_in_order(
+    x: torch.Tensor, order: Sequence[int], factors: Mapping[str, torch.Tensor | None]
+) -> torch.Tensor:
     """One sample's ColorJitter, in place on ``x`` (1, C, H, W), components in its drawn ``order``
     (indices into ``COLOR_COMPONENTS``; a None factor is skipped)."""
     for c in order:

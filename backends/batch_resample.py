@@ -81,18 +81,29 @@ def grow_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int]) -> to
     n, c, h, w = x.shape
     oh, ow = out_hw
     cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, "bilinear")
-    cols = torch.zeros((n, w, ow), dtype=torch.float64).scatter_add_(  # the dense (N, W, ow) matrices
-        1, torch.from_numpy(cols_idx).transpose(1, 2), torch.from_numpy(cols_w).transpose(1, 2)
-    ).to(x.device, x.dtype)
+    cols = (
+        torch.zeros((n, w, ow), dtype=torch.float64)
+        .scatter_add_(  # the dense (N, W, ow) matrices
+            1, torch.from_numpy(cols_idx).transpose(1, 2), torch.from_numpy(cols_w).transpose(1, 2)
+        )
+        .to(x.device, x.dtype)
+    )
     tmp = torch.bmm(x.reshape(n, c * h, w), cols).view(n * c * h, ow)  # (N, C, H, ow) as rows
     tmp.add_(0.5)  # the rounding's + 0.5, here where it is 6x smaller (the weights sum to 1)
-    rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, "bilinear")  # (N, oh, 2), or 1 tap
+    rows_idx, rows_w = band_weights(
+        boxes[:, 0], boxes[:, 2], oh, "bilinear"
+    )  # (N, oh, 2), or 1 tap
     if rows_idx.shape[2] == 1:  # every box one row high: a second tap of weight 0
-        rows_idx, rows_w = np.repeat(rows_idx, 2, 2), np.concatenate([rows_w, np.zeros_like(rows_w)], 2)
+        rows_idx, rows_w = (
+            np.repeat(rows_idx, 2, 2),
+            np.concatenate([rows_w, np.zeros_like(rows_w)], 2),
+        )
     base = (np.arange(n * c) * h).reshape(n, c, 1)
     # a second tap is the next row or (weight 0) the first tap itself: row0 + 0 * diff = row0
     flat = torch.as_tensor((rows_idx[:, None, :, 0] + base).reshape(-1), device=x.device)
-    weight = torch.as_tensor(np.repeat(rows_w[:, None, :, 1], c, 1).reshape(-1, 1), dtype=x.dtype, device=x.device)
+    weight = torch.as_tensor(
+        np.repeat(rows_w[:, None, :, 1], c, 1).reshape(-1, 1), dtype=x.dtype, device=x.device
+    )
     diff = torch.zeros_like(tmp)  # the last row's difference (weight 0 wherever used) stays 0
     torch.sub(tmp[1:], tmp[:-1], out=diff[:-1])
     # non-negative weights summing to 1 keep values (+ 0.5) within [0, 256): floor only
@@ -145,7 +156,9 @@ def taps_along_rows(x: torch.Tensor, idx: np.ndarray, w: np.ndarray) -> torch.Te
     return torch.bmm(weights, rows).view(n, out, d)
 
 
-def interpolate_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> torch.Tensor:
+def interpolate_each(
+    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str
+) -> torch.Tensor:
     """Each sample's box by torch's separable kernel (``F.interpolate``), then rounded."""
     n, c = x.shape[:2]
     oh, ow = out_hw
@@ -156,7 +169,9 @@ def interpolate_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int]
             out[k : k + 1] = crop
             continue
         antialias = interpolation == "bicubic" or h > oh or w > ow
-        out[k : k + 1] = F.interpolate(crop, size=(oh, ow), mode=interpolation, antialias=antialias, align_corners=False)
+        out[k : k + 1] = F.interpolate(
+            crop, size=(oh, ow), mode=interpolation, antialias=antialias, align_corners=False
+        )
     return round_clip(out)
 
 
@@ -174,11 +189,20 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
 INTERPOLATE_MIN_PIXELS = 64 * 64
 
 
-def _grows_rows(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> bool:
-    return interpolation == "bilinear" and int(boxes[:, 2].max()) < out_hw[0] and x.shape[3] <= 128 and out_hw[0] > 1
+def _grows_rows(
+    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str
+) -> bool:
+    return (
+        interpolation == "bilinear"
+        and int(boxes[:, 2].max()) < out_hw[0]
+        and x.shape[3] <= 128
+        and out_hw[0] > 1
+    )
 
 
-def _crops_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> bool:
+def _crops_each(
+    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str
+) -> bool:
     return (
         not _grows_rows(x, boxes, out_hw, interpolation)
         and x.device.type == "cpu"
@@ -187,7 +211,9 @@ def _crops_each(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], int
     )
 
 
-def resample(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str) -> torch.Tensor:
+def resample(
+    x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interpolation: str
+) -> torch.Tensor:
     """Resize box ``(top, left, height, width)`` of each float sample to ``out_hw`` (rows, then
     columns), as uint8: the values are whole numbers, and an upsampled batch is large, so it
     is not kept as float (a later op that wants float converts it in one pass)."""
@@ -199,7 +225,9 @@ def resample(x: torch.Tensor, boxes: np.ndarray, out_hw: tuple[int, int], interp
         return to_uint8(interpolate_each(x, boxes, out_hw, interpolation))
     rows_idx, rows_w = band_weights(boxes[:, 0], boxes[:, 2], oh, interpolation)
     cols_idx, cols_w = band_weights(boxes[:, 1], boxes[:, 3], ow, interpolation)
-    tmp = taps_along_rows(x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w)  # (N, oh, W*C)
+    tmp = taps_along_rows(
+        x.permute(0, 2, 3, 1).reshape(n, h, w * c), rows_idx, rows_w
+    )  # (N, oh, W*C)
     tmp = tmp.view(n, oh, w, c).transpose(1, 2).reshape(n, w, oh * c)
     out = taps_along_rows(tmp, cols_idx, cols_w)  # (N, ow, oh*C)
     return to_uint8(round_clip(out.view(n, ow, oh, c).permute(0, 3, 2, 1).contiguous()))

@@ -84,7 +84,9 @@ def _mix(x: Word, y: Word) -> Word:
     if isinstance(x, int) and isinstance(y, int):
         result = (0xCA01F9DD * x - 0x4973F715 * y) & 0xFFFFFFFF
     else:
-        result = _MIX_L * (U32(x) if isinstance(x, int) else x) - _MIX_R * (U32(y) if isinstance(y, int) else y)
+        result = _MIX_L * (U32(x) if isinstance(x, int) else x) - _MIX_R * (
+            U32(y) if isinstance(y, int) else y
+        )
     return result ^ (result >> 16)
 
 
@@ -147,7 +149,10 @@ class VectorPCG64:
     def __init__(self, seed: int, epoch: int, indices: np.ndarray) -> None:
         n = len(indices)
         self.all = np.arange(n)
-        s = [w if np.ndim(w) else np.full(n, w, U64) for w in seed_words([U32(seed), U32(epoch), indices.astype(U32)])]
+        s = [
+            w if np.ndim(w) else np.full(n, w, U64)
+            for w in seed_words([U32(seed), U32(epoch), indices.astype(U32)])
+        ]
         with np.errstate(over="ignore"):
             self.inc_hi = (s[2] << U64(1)) | (s[3] >> U64(63))
             self.inc_lo = (s[3] << U64(1)) | U64(1)
@@ -164,7 +169,9 @@ class VectorPCG64:
     def _step(self, sel: np.ndarray) -> None:
         every = sel is self.all
         hi, lo = (self.hi, self.lo) if every else (self.hi[sel], self.lo[sel])
-        inc_hi, inc_lo = (self.inc_hi, self.inc_lo) if every else (self.inc_hi[sel], self.inc_lo[sel])
+        inc_hi, inc_lo = (
+            (self.inc_hi, self.inc_lo) if every else (self.inc_hi[sel], self.inc_lo[sel])
+        )
         new_hi = _mulhi64(lo, _PCG_MULT_LO) + lo * _PCG_MULT_HI + hi * _PCG_MULT_LO
         new_lo = lo * _PCG_MULT_LO
         out_lo = new_lo + inc_lo
@@ -206,7 +213,7 @@ class VectorPCG64:
         todo = np.flatnonzero(n_excl > 1)  # numpy draws nothing when the range is one value
         rng_excl = n_excl.astype(U64)
         with np.errstate(over="ignore"):
-            threshold = ((U64(0xFFFFFFFF) - (rng_excl - U64(1))) % np.maximum(rng_excl, U64(1)))
+            threshold = (U64(0xFFFFFFFF) - (rng_excl - U64(1))) % np.maximum(rng_excl, U64(1))
             first = True
             while len(todo):
                 m = self.next32(sel[todo]) * rng_excl[todo]
@@ -245,7 +252,9 @@ class VectorPCG64:
 # ---- the samplers, vectorised ----------------------------------------------------------
 
 
-def _rrc(op: RandomResizedCrop, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]) -> ArrayParams:
+def _rrc(
+    op: RandomResizedCrop, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]
+) -> ArrayParams:
     height, width = hw
     area = height * width
     log_lo, log_hi = math.log(op.ratio[0]), math.log(op.ratio[1])
@@ -279,7 +288,9 @@ def _rrc(op: RandomResizedCrop, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, 
     return box
 
 
-def _random_crop(op: RandomCrop, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]) -> ArrayParams:
+def _random_crop(
+    op: RandomCrop, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]
+) -> ArrayParams:
     output_hw(op, hw)
     ch, cw = op.hw
     n = len(sel)
@@ -315,7 +326,9 @@ def _sample_op(op: OpBase, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int])
     return {}
 
 
-def _sample_ops(ops: list[OpBase], g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]) -> list[ArrayParams]:
+def _sample_ops(
+    ops: list[OpBase], g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]
+) -> list[ArrayParams]:
     out = []
     for op in ops:
         out.append({"op": op.op, **_sample_op(op, g, sel, hw)})
@@ -348,7 +361,12 @@ def _check_indices(seed: int, epoch: int, indices: Any) -> np.ndarray:
 
 
 def sample_batch(
-    spec: Pipeline, seed: int, epoch: int, indices: Any, image_size: tuple[int, int], vector_min: int = 1
+    spec: Pipeline,
+    seed: int,
+    epoch: int,
+    indices: Any,
+    image_size: tuple[int, int],
+    vector_min: int = 1,
 ) -> list[ArrayParams]:
     """Array params of samples ``indices`` (one image size), equal to ``augspec.sample``'s.
 
@@ -432,7 +450,12 @@ def _unstack(ops: list[OpBase], arrays: list[ArrayParams], k: int) -> list[Param
 
 
 def unstack_params(
-    spec: Pipeline, arrays: list[ArrayParams], seed: int, epoch: int, indices: Any, image_size: tuple[int, int]
+    spec: Pipeline,
+    arrays: list[ArrayParams],
+    seed: int,
+    epoch: int,
+    indices: Any,
+    image_size: tuple[int, int],
 ) -> list[Params]:
     """The ``augspec.sample`` dicts that array params stand for (for checks and logs)."""
     return [

@@ -41,6 +41,7 @@ from augspec.contract import (
     chooses_substitute,
     record_for,
     records_table,
+    stated_tolerance,
 )
 from augspec.images import check_hwc_uint8, to_numpy_image
 from augspec.ops import ColorJitter, Compose, Hue, OpBase, RandomApply, RandomResizedCrop
@@ -364,9 +365,9 @@ TOLERANCES: dict[str, tuple[float, float]] = {
 }
 
 
-def tolerance(op: OpBase) -> Tolerance:
-    """The stated tolerance of ``op`` against the reference (0-255 units)."""
-    return record_for(NAME, RECORDS, op.op).tolerance
+def tolerance(op: Any) -> Tolerance:
+    """The stated tolerance of ``op`` (an op or its name); a composition adds up its children's."""
+    return stated_tolerance(NAME, RECORDS, op)
 
 
 # ---- input -----------------------------------------------------------------------

@@ -91,7 +91,9 @@ class Batch:
     ``as_float`` copies it), so kernels may overwrite a float ``x`` in place.
     """
 
-    def __init__(self, x: torch.Tensor, is_image: bool = True, dtype: torch.dtype = torch.float32) -> None:
+    def __init__(
+        self, x: torch.Tensor, is_image: bool = True, dtype: torch.dtype = torch.float32
+    ) -> None:
         self.x = x
         self.is_image = is_image
         self.dtype = dtype  # the arithmetic precision (float32, or float64 to match the reference bit for bit)
@@ -138,7 +140,9 @@ def _flip(dim: int) -> Kernel:
         # (N, 1, 1, 1) mask is several times slower on CPU), moving whole samples as int64 rows.
         x = b.x.contiguous()
         rows = torch.as_tensor(np.flatnonzero(apply), device=x.device)
-        flipped = _wide(x).index_select(0, rows).view(torch.uint8).view(x.dtype).view(-1, *x.shape[1:])
+        flipped = (
+            _wide(x).index_select(0, rows).view(torch.uint8).view(x.dtype).view(-1, *x.shape[1:])
+        )
         out = _wide(x).clone()
         out.index_copy_(0, rows, _wide(flipped.flip(dim)))
         return b.new(out.view(torch.uint8).view(x.dtype).view(x.shape))
@@ -178,8 +182,12 @@ def _random_crop(op: RandomCrop, p: ArrayParams, b: Batch, fidelity: str) -> Bat
     n, c = x.shape[:2]
     ch, cw = op.hw
     dev = x.device
-    rows = torch.as_tensor(np.asarray(p["top"]), device=dev).view(n, 1) + torch.arange(ch, device=dev)
-    cols = torch.as_tensor(np.asarray(p["left"]), device=dev).view(n, 1) + torch.arange(cw, device=dev)
+    rows = torch.as_tensor(np.asarray(p["top"]), device=dev).view(n, 1) + torch.arange(
+        ch, device=dev
+    )
+    cols = torch.as_tensor(np.asarray(p["left"]), device=dev).view(n, 1) + torch.arange(
+        cw, device=dev
+    )
     x = x.gather(2, rows.view(n, 1, ch, 1).expand(n, c, ch, x.shape[3]))
     x = x.gather(3, cols.view(n, 1, 1, cw).expand(n, c, ch, cw))
     return b.new(x)
@@ -204,7 +212,10 @@ def _color_jitter(op: OpBase, p: ArrayParams, b: Batch, fidelity: str) -> Batch:
     order = np.asarray(p["order"])
     if x.shape[2] * x.shape[3] >= PER_SAMPLE_PIXELS:
         for k in range(len(x)):
-            factors = {n: None if p[n] is None else _column(np.asarray(p[n])[k : k + 1], x) for n in COLOR_COMPONENTS}
+            factors = {
+                n: None if p[n] is None else _column(np.asarray(p[n])[k : k + 1], x)
+                for n in COLOR_COMPONENTS
+            }
             jitter_in_order(x[k : k + 1], order[k].tolist(), factors)
         return b.new(x)
     for position in range(order.shape[1]):
@@ -269,9 +280,9 @@ def _compose(op: Compose, p: ArrayParams, b: Batch, fidelity: str) -> Batch:
 # ---- records: one per op ---------------------------------------------------------------
 
 _WHY = "torch has no batched class with per-sample params: augspec's kernel on the whole batch"
-# Measured (tests/test_batched.py cases, 32x32 and 120x100 photo crops, both paths of each op;
-# tests/test_contract.py's photo): max 1 wherever a float32 value lands on the other side of a
-# .5 boundary than the reference's float64; the means bound what was seen, with headroom.
+# Measured (tests/test_batched.py's photo crops at 32x32, 37x45 and 120x100, both CPU paths of
+# each op, float32): max 1 where a float32 value lands on the other side of a .5 boundary than
+# the reference's float64; worst image mean 0.004 (random_resized_crop), 0.003 (hue).
 _ONE_ROUNDING = Tolerance(1.0, 0.01)
 _COMPOSITION_WHY = "no arithmetic of its own: its children's tolerances add up"
 
@@ -290,8 +301,10 @@ RECORDS: dict[str, OpRecord] = records_table(
     _record("brightness", _adjust, _ONE_ROUNDING),
     _record("contrast", _adjust, _ONE_ROUNDING),
     _record("saturation", _adjust, _ONE_ROUNDING),
-    _record("hue", _adjust, Tolerance(1.0, 0.02)),
-    _record("color_jitter", _color_jitter, Tolerance(1.0, 0.03)),
+    _record("hue", _adjust, _ONE_ROUNDING),
+    # Up to four roundings in a row: one flipped by float32 grows by the later factors
+    # (measured max 2, worst image mean 0.001), as in the torchvision backend's record.
+    _record("color_jitter", _color_jitter, Tolerance(3.0, 0.01)),
     _record("lighting", _lighting, _ONE_ROUNDING),
     _record("to_tensor", _to_tensor, EXACT),
     # float32 (x - mean) / std, the reference's formula and constants: ulps only
@@ -302,11 +315,15 @@ RECORDS: dict[str, OpRecord] = records_table(
 
 # Read-only (max, mean) view of the leaf ops' record tolerances, as the other backends give it.
 TOLERANCES: dict[str, tuple[float, float]] = {
-    name: rec.tolerance.as_pair() for name, rec in RECORDS.items() if name not in ("compose", "random_apply")
+    name: rec.tolerance.as_pair()
+    for name, rec in RECORDS.items()
+    if name not in ("compose", "random_apply")
 }
 
 
-def apply_ops(ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch, fidelity: str = "native") -> Batch:
+def apply_ops(
+    ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch, fidelity: str = "native"
+) -> Batch:
     """Run each op's record kernel on the batch (both fidelities: the same kernels)."""
     if len(ops) != len(arrays):
         raise ValueError(f"arrays: Expected one entry per op ({len(ops)}); received {len(arrays)}")
@@ -330,7 +347,9 @@ def _check_batch(batch: Any, device: torch.device) -> torch.Tensor:
             f"received shape {tuple(batch.shape)}"
         )
     if batch.dtype != torch.uint8:
-        raise ValueError(f"batch: Expected dtype uint8 (0-255); received dtype {str(batch.dtype).replace('torch.', '')}")
+        raise ValueError(
+            f"batch: Expected dtype uint8 (0-255); received dtype {str(batch.dtype).replace('torch.', '')}"
+        )
     return batch.to(device, non_blocking=True)
 
 
@@ -350,7 +369,9 @@ class BatchedPipeline:
     the reference's compiled pipeline does: the k-th image since ``seed(n)`` gets index k.
     """
 
-    def __init__(self, spec: Pipeline, device: str | torch.device = "cpu", precision: str = "float32") -> None:
+    def __init__(
+        self, spec: Pipeline, device: str | torch.device = "cpu", precision: str = "float32"
+    ) -> None:
         self.spec = spec
         self.device = torch.device(device)
         self.precision = precision
@@ -358,11 +379,15 @@ class BatchedPipeline:
         self.makes_tensor = any(isinstance(o, ToTensor) for o in spec.ops)
         self._seed, self._calls = _seed[0], 0
 
-    def sample(self, seed: int, epoch: int, indices: Any, image_size: tuple[int, int]) -> list[ArrayParams]:
+    def sample(
+        self, seed: int, epoch: int, indices: Any, image_size: tuple[int, int]
+    ) -> list[ArrayParams]:
         """Array params for ``indices``, identical to ``augspec.sample`` (vectorised)."""
         return sample_batch(self.spec, seed, epoch, indices, image_size, VECTOR_SAMPLING_MIN)
 
-    def apply(self, batch: Any, arrays: list[ArrayParams], fidelity: str = "native") -> torch.Tensor:
+    def apply(
+        self, batch: Any, arrays: list[ArrayParams], fidelity: str = "native"
+    ) -> torch.Tensor:
         """Apply array params (from :meth:`sample` or ``stack_params``) to a batch."""
         x = _check_batch(batch, self.device)
         trace_hw(self.spec, (int(x.shape[2]), int(x.shape[3])))
@@ -370,7 +395,13 @@ class BatchedPipeline:
         # Images leave as uint8 NCHW (values are already whole numbers in [0, 255]).
         return to_uint8(out.x) if out.is_image else out.x
 
-    def __call__(self, batch: Any, params: list[Params] | int | None = None, epoch: int = 0, indices: Any = None) -> torch.Tensor:
+    def __call__(
+        self,
+        batch: Any,
+        params: list[Params] | int | None = None,
+        epoch: int = 0,
+        indices: Any = None,
+    ) -> torch.Tensor:
         x = _check_batch(batch, self.device)
         hw = (int(x.shape[2]), int(x.shape[3]))
         if params is None:
@@ -380,8 +411,12 @@ class BatchedPipeline:
         if indices is None:
             indices = np.arange(len(x))
         if len(indices) != len(x):
-            raise ValueError(f"indices: Expected one index per image ({len(x)}); received {len(indices)}")
-        return self.apply(x, sample_batch(self.spec, params, epoch, indices, hw, VECTOR_SAMPLING_MIN))
+            raise ValueError(
+                f"indices: Expected one index per image ({len(x)}); received {len(indices)}"
+            )
+        return self.apply(
+            x, sample_batch(self.spec, params, epoch, indices, hw, VECTOR_SAMPLING_MIN)
+        )
 
     def _next_indices(self, n: int) -> tuple[int, np.ndarray]:
         if self._seed != _seed[0]:  # re-seeded: start again at index 0
@@ -391,7 +426,9 @@ class BatchedPipeline:
 
     def _stacked(self, params: list[Params], n: int, hw: tuple[int, int]) -> list[ArrayParams]:
         if len(params) != n:
-            raise ValueError(f"params: Expected one params dict per image ({n}); received {len(params)}")
+            raise ValueError(
+                f"params: Expected one params dict per image ({n}); received {len(params)}"
+            )
         for k, p in enumerate(params):
             if isinstance(p, dict) and list(p.get("image_size", hw)) != list(hw):
                 raise ValueError(
@@ -405,22 +442,30 @@ class BatchedPipeline:
         return f"BatchedPipeline([{ops}], device={self.device}, precision={self.precision})"
 
 
-def compile_batched(spec: Pipeline, device: str | torch.device = "cpu", precision: str = "float32") -> BatchedPipeline:
+def compile_batched(
+    spec: Pipeline, device: str | torch.device = "cpu", precision: str = "float32"
+) -> BatchedPipeline:
     """Compile ``spec`` for uint8 NCHW batches on ``device`` ('cpu', 'cuda', 'cuda:1', ...).
 
     ``precision``: "float32" (fast; see the records' tolerances) or "float64" (the reference's
     arithmetic: agrees with it except where the two round an exact .5 differently).
     """
     if precision not in PRECISIONS:
-        raise ValueError(f"precision: Expected 'float32' or 'float64'; received precision={precision!r}")
+        raise ValueError(
+            f"precision: Expected 'float32' or 'float64'; received precision={precision!r}"
+        )
     if not isinstance(spec, Pipeline):
         raise ValueError(f"spec: Expected an augspec Pipeline; received {type(spec).__name__}")
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device: Expected a torch device such as 'cpu' or 'cuda'; received device={device!r}") from None
+        raise ValueError(
+            f"device: Expected a torch device such as 'cpu' or 'cuda'; received device={device!r}"
+        ) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device: Expected a visible CUDA device; received device={device!r} but torch sees no GPU")
+        raise ValueError(
+            f"device: Expected a visible CUDA device; received device={device!r} but torch sees no GPU"
+        )
     return BatchedPipeline(spec, dev, precision)
 
 
@@ -443,7 +488,12 @@ def iterate(
     arrive contiguous: saves a transposing copy per batch).
     """
     axis = 1 if channels_first else 3
-    if not isinstance(images, np.ndarray) or images.ndim != 4 or images.shape[axis] != 3 or images.dtype != np.uint8:
+    if (
+        not isinstance(images, np.ndarray)
+        or images.ndim != 4
+        or images.shape[axis] != 3
+        or images.dtype != np.uint8
+    ):
         layout = "(N, 3, H, W)" if channels_first else "(N, H, W, 3)"
         raise ValueError(
             f"images: Expected a numpy array {layout} uint8; received {getattr(images, 'shape', type(images).__name__)}"
@@ -452,7 +502,9 @@ def iterate(
         idx = np.asarray(idx, np.int64)
         batch = torch.from_numpy(images[idx]).to(pipeline.device, non_blocking=True)
         batch = batch if channels_first else batch.permute(0, 3, 1, 2)
-        y = torch.from_numpy(np.asarray(labels[idx], np.int64)).to(pipeline.device, non_blocking=True)
+        y = torch.from_numpy(np.asarray(labels[idx], np.int64)).to(
+            pipeline.device, non_blocking=True
+        )
         yield pipeline(batch, seed, epoch, idx), y
 
 
@@ -485,9 +537,13 @@ def _as_batch_of_one(image: Any) -> torch.Tensor:
     if isinstance(image, torch.Tensor):
         shape = tuple(image.shape)
         hwc = (*shape[1:], shape[0]) if len(shape) == 3 else shape
-        check_hwc_uint8(hwc, str(image.dtype).removeprefix("torch."), "image (torch tensor, CHW; shown as HWC)")
+        check_hwc_uint8(
+            hwc, str(image.dtype).removeprefix("torch."), "image (torch tensor, CHW; shown as HWC)"
+        )
         return image.unsqueeze(0)
-    return torch.from_numpy(np.ascontiguousarray(to_numpy_image(image).transpose(2, 0, 1))).unsqueeze(0)
+    return torch.from_numpy(
+        np.ascontiguousarray(to_numpy_image(image).transpose(2, 0, 1))
+    ).unsqueeze(0)
 
 
 def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native") -> torch.Tensor:

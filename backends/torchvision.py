@@ -73,6 +73,7 @@ from augspec.contract import (
     check_fidelity,
     record_for,
     records_table,
+    stated_tolerance,
 )
 from augspec.contract import substitution_reason as record_substitution_reason
 from augspec.images import check_hwc_uint8, to_numpy_image
@@ -217,7 +218,9 @@ def _color_record(name: str, tolerance: Tolerance, departs: str) -> OpRecord:
         tolerance,
         build=lambda op: T.ColorJitter(**{op.op: op.factor}),
         substitute=Substitute(
-            always(departs), lambda op: K.FaithfulColorJitter(**{op.op: op.factor}), _faithful_adjust
+            always(departs),
+            lambda op: K.FaithfulColorJitter(**{op.op: op.factor}),
+            _faithful_adjust,
         ),
         why="the substitute is the reference's colour maths",
     )
@@ -349,9 +352,7 @@ TENSOR_NATIVE_ENVELOPE: dict[str, Tolerance] = {
 
 def tolerance(op: Any) -> Tolerance:
     """The stated tolerance of ``op`` (an op or its name); a composition adds up its children's."""
-    name = op if isinstance(op, str) else op.op
-    own = record_for(NAME, RECORDS, name).tolerance
-    return sum((tolerance(child) for child in getattr(op, "ops", ())), own)
+    return stated_tolerance(NAME, RECORDS, op)
 
 
 def substitution_reason(op: OpBase) -> str | None:
@@ -367,6 +368,7 @@ def native_sampler(op: Any) -> Callable[[tuple[int, int], int, int], list[Any]] 
     scale, ratio = list(op.scale), list(op.ratio)
 
     def boxes(hw: tuple[int, int], n: int, seed: int) -> list[tuple[int, int, int, int]]:
+        """torchvision.transforms.RandomResizedCrop.get_params, seeded with torch.manual_seed."""
         img = torch.empty(3, *hw)
         with torch.random.fork_rng(devices=[]):  # leaves the caller's torch RNG as it was
             torch.manual_seed(seed)

@@ -67,6 +67,7 @@ from augspec.contract import (
     check_fidelity,
     record_for,
     records_table,
+    stated_tolerance,
 )
 from augspec.images import check_hwc_uint8, to_numpy_image
 from augspec.ops import COLOR_COMPONENTS
@@ -560,12 +561,8 @@ def seed(n: int) -> None:
 
 
 def tolerance(op: Any) -> Tolerance:
-    """The stated tolerance of ``op`` (an op model or its name): max/mean abs difference, 0-255.
-
-    A composition adds up its children's (its own is exact).
-    """
-    own = record_for(NAME, RECORDS, op if isinstance(op, str) else op.op).tolerance
-    return sum((tolerance(child) for child in getattr(op, "ops", ())), own)
+    """The stated tolerance of ``op`` (an op or its name); a composition adds up its children's."""
+    return stated_tolerance(NAME, RECORDS, op)
 
 
 def _rrc_boxes(op: Any) -> Callable[[tuple[int, int], int, int], list[tuple[int, int, int, int]]]:

@@ -23,11 +23,13 @@ from augspec.reference import resize
 from .common import Result, interleaved, new_result, try_import
 
 NAME = "batched"
-GPU_SPEC = {"ops": [
-    {"op": "horizontal_flip"},
-    {"op": "random_crop", "size": 32, "padding": 4},
-    {"op": "color_jitter", "brightness": 0.4, "contrast": 0.4, "saturation": 0.4},
-]}
+GPU_SPEC = {
+    "ops": [
+        {"op": "horizontal_flip"},
+        {"op": "random_crop", "size": 32, "padding": 4},
+        {"op": "color_jitter", "brightness": 0.4, "contrast": 0.4, "saturation": 0.4},
+    ]
+}
 
 
 def _per_image(compiled: Any, images: np.ndarray) -> Any:
@@ -53,14 +55,27 @@ def _cases(quick: bool) -> list[tuple[str, str, np.ndarray]]:
     tops, lefts = rng.integers(0, 368, n_small), rng.integers(0, 468, n_small)
     small = np.stack([photo[t : t + 32, s : s + 32] for t, s in zip(tops, lefts, strict=True)])
     big = np.repeat(photo[None], 4 if quick else 8, 0)
-    return [("train_augs", "32x32", small), ("combined_augs", "32x32", small[:64]),
-            ("combined_augs", "400x500", big)]
+    return [
+        ("train_augs", "32x32", small),
+        ("combined_augs", "32x32", small[:64]),
+        ("combined_augs", "400x500", big),
+    ]
 
 
 def run(quick: bool = False) -> Result:
-    result = new_result(NAME, "Batched torch target vs per-image torchvision (1 thread)",
-                        ["pipeline", "image", "batch", "per-image us/img", "batched us/img", "of which apply",
-                         "speedup"])
+    result = new_result(
+        NAME,
+        "Batched torch target vs per-image torchvision (1 thread)",
+        [
+            "pipeline",
+            "image",
+            "batch",
+            "per-image us/img",
+            "batched us/img",
+            "of which apply",
+            "speedup",
+        ],
+    )
     torch, why = try_import("torch")
     tv, why_tv = try_import("augspec.backends.torchvision")
     tb, why_tb = try_import("augspec.backends.torch_batched")
@@ -73,7 +88,9 @@ def run(quick: bool = False) -> Result:
         repeats = 5 if quick else 11
         for name, label, images in _cases(quick):
             spec = augspec.load(_example(name))
-            batch = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # the NCHW batch it takes
+            batch = torch.from_numpy(
+                np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+            )  # the NCHW batch it takes
             bp = tb.compile_batched(spec)
             idx = np.arange(len(images))
             arrays = bp.sample(0, 0, idx, images.shape[1:3])
@@ -84,14 +101,26 @@ def run(quick: bool = False) -> Result:
             def apply_only(bp: Any = bp, batch: Any = batch, arrays: Any = arrays) -> Any:
                 return bp.apply(batch, arrays)
 
-            t = interleaved({"per_image": _per_image(augspec.compile(spec, "torchvision"), images),
-                             "batched": batched, "apply": apply_only}, repeats)
+            t = interleaved(
+                {
+                    "per_image": _per_image(augspec.compile(spec, "torchvision"), images),
+                    "batched": batched,
+                    "apply": apply_only,
+                },
+                repeats,
+            )
             n = len(images)
-            result["rows"].append({
-                "pipeline": name, "image": label, "batch": n,
-                "per-image us/img": t["per_image"] / n * 1e6, "batched us/img": t["batched"] / n * 1e6,
-                "of which apply": t["apply"] / n * 1e6, "speedup": t["per_image"] / t["batched"],
-            })
+            result["rows"].append(
+                {
+                    "pipeline": name,
+                    "image": label,
+                    "batch": n,
+                    "per-image us/img": t["per_image"] / n * 1e6,
+                    "batched us/img": t["batched"] / n * 1e6,
+                    "of which apply": t["apply"] / n * 1e6,
+                    "speedup": t["per_image"] / t["batched"],
+                }
+            )
     finally:
         torch.set_num_threads(threads)
     _gpu(result, torch, tb, quick)
@@ -117,11 +146,20 @@ def _gpu(result: Result, torch: Any, tb: Any, quick: bool) -> None:
         bp(batch, 0, 0, idx)
         torch.cuda.synchronize()
 
-    t = interleaved({"apply": apply_only, "sample+apply": with_sampling}, 20 if quick else 100, warmup=3)
+    t = interleaved(
+        {"apply": apply_only, "sample+apply": with_sampling}, 20 if quick else 100, warmup=3
+    )
     for key, seconds in t.items():
-        result["rows"].append({"pipeline": f"GPU flip+crop+jitter ({key})", "image": "32x32", "batch": 256,
-                               "batched us/img": seconds / 256 * 1e6, "per-image us/img": "",
-                               "speedup": f"{seconds * 1e6:.0f} us per batch"})
+        result["rows"].append(
+            {
+                "pipeline": f"GPU flip+crop+jitter ({key})",
+                "image": "32x32",
+                "batch": 256,
+                "batched us/img": seconds / 256 * 1e6,
+                "per-image us/img": "",
+                "speedup": f"{seconds * 1e6:.0f} us per batch",
+            }
+        )
 
 
 def _example(name: str) -> str:

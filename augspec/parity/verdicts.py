@@ -156,9 +156,10 @@ def _fmt(x: float) -> str:
 
 
 def patterns(
-    stats: dict[str, Any], model_stats: dict[str, dict[str, Any]]
+    stats: dict[str, Any], model_stats: dict[str, dict[str, Any]], other: str = "the reference"
 ) -> list[tuple[str, str]]:
-    """(pattern key, sentence) for what the numbers of one backend-vs-reference pair show."""
+    """(pattern key, sentence) for what the numbers of one pair show: a backend against
+    ``other`` (the reference, or another backend's side)."""
     out: list[tuple[str, str]] = []
     if stats["shape_mismatches"]:
         out.append(("shape", "output sizes differ: " + "; ".join(stats["shape_mismatches"][:2])))
@@ -170,14 +171,12 @@ def patterns(
         out.append(
             (
                 "leans_low",
-                f"{below / total:.0%} of differing values lie below the reference "
+                f"{below / total:.0%} of differing values lie below {other} "
                 f"({below} below, {above} above): the lean of truncation, not of rounding",
             )
         )
     elif above > 0 and below <= 0.02 * total:
-        out.append(
-            ("leans_high", f"{above / total:.0%} of differing values lie above the reference")
-        )
+        out.append(("leans_high", f"{above / total:.0%} of differing values lie above {other}"))
     if stats["max"] <= 1:
         out.append(
             ("plus_minus_one", f"never more than 1 level apart ({above} above, {below} below)")
@@ -291,7 +290,7 @@ def judge_unit(replay: UnitReplay, backends: dict[str, Any]) -> dict[str, Any]:
         out[key] = _entry(
             stats,
             tol,
-            [{"kind": "measured", "text": t, "pattern": k} for k, t in patterns(stats, {})],
+            [{"kind": "measured", "text": t, "pattern": k} for k, t in patterns(stats, {}, b)],
         )
     for side, err in replay.errors.items():
         out.setdefault(side, {"verdict": NOT_MEASURED})["error"] = err
