@@ -8,6 +8,7 @@ expected.
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import os
 import re
@@ -217,6 +218,8 @@ MAX_SPEC_BYTES_ENV: Final = "AUGSPEC_MAX_SPEC_BYTES"
 MAX_NESTING: Final = 50
 """Deepest nesting of mappings and lists a spec may have (about 24 nested composes): deeper
 specs would exhaust Python's recursion in validation or in :func:`dumps`."""
+MAX_NODES: Final = 100_000
+"""Most values (scalars, lists, mappings) a YAML spec may hold; a real one has a few hundred."""
 MAX_NUMBER_CHARS: Final = 100
 """Longest number literal read (Python refuses to convert ints of more than 4300 digits)."""
 
@@ -277,7 +280,7 @@ class _SpecLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, _Res
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _Resolver.__init__(self)
-        self._depth = 0
+        self._depth = self._nodes = 0
 
     def _start_parser(self, stream: str) -> None:
         raise NotImplementedError
@@ -289,6 +292,13 @@ class _SpecLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, _Res
             raise _Refused(
                 problem=f"Expected no YAML aliases; received *{event.anchor} (write the value "
                 "out: augspec refuses anchors' aliases)",
+                problem_mark=event.start_mark,
+            )
+        self._nodes += 1
+        if self._nodes > MAX_NODES:  # bounds the memory of a file within the size cap
+            raise _Refused(
+                problem=f"Expected at most {MAX_NODES} values (scalars, lists, mappings) in a "
+                "spec; received more",
                 problem_mark=event.start_mark,
             )
         nested = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
@@ -429,7 +439,7 @@ def parse_text(
     try:
         if fmt == "json":
             return _json_decoder().decode(text)
-        return _LOADER(text).get_single_data()
+        return _parse_yaml(text)
     except json.JSONDecodeError as err:
         raise SpecError(source, [Problem(f"line {err.lineno} column {err.colno}", f"Invalid JSON: {err.msg}")]) from None
     except _Refused as err:
@@ -446,6 +456,18 @@ def parse_text(
         raise SpecError(source, [Problem("<file>", _too_deep())]) from None
     except ValueError as err:  # a number over MAX_NUMBER_CHARS in JSON
         raise SpecError(source, [Problem("<file>", f"Invalid JSON: {err}")]) from None
+
+
+def _parse_yaml(text: str) -> Any:
+    # The cyclic GC would walk the growing tree again and again (seconds on a deeply nested
+    # 1 MB file); the loader makes no cycles (no aliases), so it is paused while it runs.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _LOADER(text).get_single_data()
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _too_big(limit: int) -> str:
