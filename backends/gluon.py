@@ -356,15 +356,6 @@ RECORDS: Mapping[str, OpRecord] = records_table(
     OpRecord("compose", kernel=_compose_kernel, tolerance=EXACT),
 )
 
-# The stated tolerances as (max, mean) pairs per leaf op, derived from RECORDS for callers that
-# still read a table; :func:`tolerance` is the contract's way.
-TOLERANCES: dict[str, tuple[float, float]] = {
-    name: rec.tolerance.as_pair()
-    for name, rec in RECORDS.items()
-    if name not in ("compose", "random_apply")
-}
-
-
 def tolerance(op: Any) -> Tolerance:
     """The stated tolerance of ``op`` (an op or its name); a composition adds up its children's."""
     return stated_tolerance(NAME, RECORDS, op)

@@ -313,14 +313,6 @@ RECORDS: dict[str, OpRecord] = records_table(
     _record("compose", _compose, EXACT, _COMPOSITION_WHY),
 )
 
-# Read-only (max, mean) view of the leaf ops' record tolerances, as the other backends give it.
-TOLERANCES: dict[str, tuple[float, float]] = {
-    name: rec.tolerance.as_pair()
-    for name, rec in RECORDS.items()
-    if name not in ("compose", "random_apply")
-}
-
-
 def apply_ops(
     ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch, fidelity: str = "native"
 ) -> Batch:

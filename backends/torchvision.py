@@ -310,11 +310,6 @@ RECORDS: dict[str, OpRecord] = records_table(
 _LEAF_TOLERANCES = {
     name: rec.tolerance for name, rec in RECORDS.items() if name not in ("compose", "random_apply")
 }
-# Read-only (max, mean) view of the records' tolerances, for code not yet on tolerance(op).
-TOLERANCES: dict[str, tuple[float, float]] = {
-    name: tol.as_pair() for name, tol in _LEAF_TOLERANCES.items()
-}
-
 # What fidelity="native" measured (rounded up; benchmarks/measure_torchvision.py over the photo
 # and tests/torchvision_cases.py's edge images, 8 seeds), for the regression tests only.
 # PIL path (numpy / PIL input): what compile(...) runs and the chapter uses.

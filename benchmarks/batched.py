@@ -20,7 +20,7 @@ import augspec
 from augspec.images import load_image
 from augspec.reference import resize
 
-from .common import Result, interleaved, new_result, try_import
+from .common import Result, example_path, interleaved, new_result, try_import
 
 NAME = "batched"
 GPU_SPEC = {
@@ -87,7 +87,7 @@ def run(quick: bool = False) -> Result:
     try:
         repeats = 5 if quick else 11
         for name, label, images in _cases(quick):
-            spec = augspec.load(_example(name))
+            spec = augspec.load(example_path(name))
             batch = torch.from_numpy(
                 np.ascontiguousarray(images.transpose(0, 3, 1, 2))
             )  # the NCHW batch it takes
@@ -160,11 +160,3 @@ def _gpu(result: Result, torch: Any, tb: Any, quick: bool) -> None:
                 "speedup": f"{seconds * 1e6:.0f} us per batch",
             }
         )
-
-
-def _example(name: str) -> str:
-    from pathlib import Path
-
-    import augspec.examples as ex
-
-    return str(Path(ex.__file__).parent / f"{name}.yaml")

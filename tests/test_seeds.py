@@ -9,7 +9,7 @@
   (tests/test_trainer_data.py covers a flip + crop spec in native fidelity).
 - Through both loaders: the torch loader and the Gluon loader give bit-identical batches
   when both replay on the reference, and batches within the backends' stated tolerances
-  (``TOLERANCES`` of each backend) when each replays on its own framework in spec fidelity.
+  (each backend's ``tolerance(op)``) when each replays on its own framework in spec fidelity.
 """
 
 from __future__ import annotations
@@ -201,9 +201,7 @@ def test_torch_and_gluon_loaders_give_the_same_batches_on_the_reference() -> Non
 
 def _spec_tolerance(backend: str, op: str) -> float:
     """The backend's stated spec-fidelity max difference to the reference for ``op`` (0-255)."""
-    table = _backend(backend).TOLERANCES
-    table = table.get("spec", table)  # {"spec": {op: ...}} or {op: ...}
-    return float(table[op][0])
+    return float(_backend(backend).tolerance(op).max)
 
 
 def _backend(name: str) -> Any:

@@ -85,13 +85,24 @@ def atomic_file(path: Path, prefix: str, suffix: str) -> Iterator[BinaryIO]:
 
 
 def save(path: str | Path, tree: dict[str, Any]) -> None:
-    """Write ``tree`` to ``path`` atomically (temp file, fsync, rename, fsync folder)."""
+    """Write ``tree`` to ``path`` atomically (temp file, fsync, rename, fsync folder).
+
+    A failed write (a full disk) raises one ``OSError`` naming the file; the previous
+    checkpoint is left as it was.
+    """
     path = Path(path)
     arrays: dict[str, np.ndarray] = {}
     meta = json.dumps({"format": FORMAT, "tree": _flatten(tree, arrays)})
     arrays[META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
-    with atomic_file(path, prefix=f".{path.name}.", suffix=".tmp") as f:
-        np.savez(f, **arrays)
+    try:
+        with atomic_file(path, prefix=f".{path.name}.", suffix=".tmp") as f:
+            _write_npz(f, arrays)
+    except OSError as err:
+        raise OSError(
+            err.errno,
+            f"Cannot write the checkpoint {path} ({err.strerror or err}); the previous "
+            "checkpoint, if any, is left as it was",
+        ) from None
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):  # from killed writers
         stale.unlink(missing_ok=True)
     dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -101,8 +112,21 @@ def save(path: str | Path, tree: dict[str, Any]) -> None:
         os.close(dir_fd)
 
 
-def load(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save`; ValueError naming the file if it is not one."""
+def _write_npz(f: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez``'s format, with the zip closed on an error too: ``np.savez`` leaves it to
+    the garbage collector, whose ``ZipFile.__del__`` then prints a traceback."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, value in arrays.items():
+            with zf.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+
+
+def load(path: str | Path, max_bytes: int | None = None) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save`; ValueError naming the file if it is not one.
+
+    With ``max_bytes``, the sizes its arrays declare (zip entries and ``.npy`` headers) are
+    checked before any array is read, so a crafted file cannot make this allocate more.
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(
@@ -110,13 +134,18 @@ def load(path: str | Path) -> dict[str, Any]:
         )
     try:
         with open(path, "rb") as f:  # our handle: closed on error too
+            if max_bytes is not None:
+                _check_sizes(f, path, max_bytes)
+                f.seek(0)
             z = np.load(f, allow_pickle=False)
             if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy, not an npz
                 raise ValueError("a single .npy array, not an .npz archive")
             with z:
                 arrays = {k: z[k] for k in z.files}
         meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as err:
+    except _TooBig:
+        raise
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, RecursionError) as err:
         why = (
             "not an .npz (zip) file"
             if isinstance(err, ValueError) and "allow_pickle" in str(err)
@@ -133,11 +162,44 @@ def load(path: str | Path) -> dict[str, Any]:
         )
     try:
         return _unflatten(meta["tree"], arrays)
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, RecursionError) as err:
         raise ValueError(
             f"Expected an augspec checkpoint; received {str(path)!r}, whose index does not match "
             f"its arrays ({type(err).__name__}: {err}); it may be corrupt"
         ) from None
+
+
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+class _TooBig(ValueError):
+    """A checkpoint whose arrays declare more bytes than the caller allows."""
+
+
+def _check_sizes(f: BinaryIO, path: Path, max_bytes: int) -> None:
+    """Refuse a checkpoint whose zip entries or array headers declare over ``max_bytes``."""
+    with zipfile.ZipFile(f) as zf:
+        declared = sum(info.file_size for info in zf.infolist())
+        if declared <= max_bytes:
+            declared = 0
+            for info in zf.infolist():
+                with zf.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version not in _HEADER_READERS:  # save writes 1.0 (2.0 for huge headers)
+                        raise ValueError(f"an array {info.filename} in .npy format {version}")
+                    shape, _, dtype = _HEADER_READERS[version](member)
+                declared += int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if declared > max_bytes:
+                    break
+    if declared > max_bytes:
+        raise _TooBig(
+            f"Expected a checkpoint of this run's model (at most {max_bytes} bytes of arrays); "
+            f"received {str(path)!r}, whose arrays declare {declared} bytes (not this run's "
+            "checkpoint, or a corrupt one); nothing was loaded"
+        )
 
 
 # ---------------------------------------------------------------- framework-free RNG states

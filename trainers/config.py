@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 BACKENDS = ("torch", "gluon")
 CHECKPOINT = "checkpoint.npz"
+# What a run writes into --out: a folder holding any of them holds a run.
+RUN_FILES = (CHECKPOINT, "metrics.json", "metrics.csv", "curves.png")
 DEFAULT_TEST_SPEC = {"augspec": 1, "ops": [{"op": "to_tensor"}]}
 # Settings a resumed run must share with its checkpoint (epochs may grow).
 RESUME_FIELDS = (
@@ -26,6 +29,7 @@ RESUME_FIELDS = (
     "mode",
     "fidelity",
     "devices",
+    "batched_augment",
 )
 
 
@@ -75,6 +79,7 @@ class TrainConfig:
     progress: bool = True
     checkpoint_every: int = 0
     batched_augment: bool = False
+    overwrite: bool = False
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -97,6 +102,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--devices", default="cpu", help="cpu | cpu:N | cuda:0,1 | gpu:0,1 (default cpu)"
     )
     p.add_argument("--resume", action="store_true", help=f"continue from OUT/{CHECKPOINT}")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (without it, or --resume, such a folder is refused)",
+    )
     p.add_argument("--out", required=True, help="folder for metrics, curves and checkpoints")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
@@ -152,7 +162,57 @@ def check_args(cfg: TrainConfig) -> None:
         )
     if cfg.backend == "gluon" and cfg.adam != "mxnet":
         raise ValueError(f"Expected --adam mxnet with --backend gluon; received --adam {cfg.adam}")
+    if cfg.resume and cfg.overwrite:
+        raise ValueError(
+            "Expected --resume (continue the run in --out) or --overwrite (replace it); "
+            "received both"
+        )
     parse_devices(cfg.devices)
+
+
+def check_out(cfg: TrainConfig) -> None:
+    """``--out`` must be a folder (or nothing yet) and hold no other run, unless ``--resume``
+    continues it or ``--overwrite`` replaces it: a run's files are never replaced silently."""
+    out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"Expected --out to be a folder; received {cfg.out!r}, which is a file")
+    if cfg.resume or cfg.overwrite or not out.is_dir():
+        return
+    found = [name for name in RUN_FILES if (out / name).exists()]
+    if found:
+        raise ValueError(
+            f"Expected --out to be a new folder; received {cfg.out!r}, which holds a run "
+            f"({', '.join(found)}). Pass --resume to continue it, --overwrite to replace it, "
+            "or choose another --out"
+        )
+
+
+def resnet18_values(width: int, num_classes: int = 10, in_channels: int = 3) -> int:
+    """Numbers in the d2l ResNet-18 at ``width`` (weights, biases, BatchNorm's four vectors
+    and torch's step counters): what a checkpoint of it holds per model copy."""
+
+    def conv(i: int, o: int, k: int) -> int:
+        return i * o * k * k + o
+
+    def block(i: int, c: int, shortcut: bool) -> int:
+        return conv(i, c, 3) + conv(c, c, 3) + (conv(i, c, 1) if shortcut else 0) + 2 * (4 * c + 1)
+
+    c = [width, 2 * width, 4 * width, 8 * width]
+    total = conv(in_channels, c[0], 3) + 4 * c[0] + 1 + 2 * block(c[0], c[0], False)
+    for before, now in zip(c, c[1:]):
+        total += block(before, now, True) + block(now, now, False)
+    return total + c[3] * num_classes + num_classes
+
+
+CHECKPOINT_SLACK_BYTES = 16 * 2**20  # RNG states, the history, the index
+
+
+def checkpoint_limit(cfg: TrainConfig) -> int:
+    """Most bytes of arrays a checkpoint of this run can hold: per model copy (gluon keeps one
+    per device) its values, Adam's two moments and a spare, in float64 at most. Loading a
+    checkpoint that declares more is refused before anything is allocated."""
+    copies = len(parse_devices(cfg.devices)[1]) if cfg.backend == "gluon" else 1
+    return 4 * 8 * resnet18_values(cfg.width) * copies + CHECKPOINT_SLACK_BYTES
 
 
 CIFAR_HW = (32, 32)
@@ -187,5 +247,6 @@ def preflight(cfg: TrainConfig) -> None:
         missing = [n for n in names if not (folder / n).is_file()]
         if missing:
             raise ValueError(cifar._missing_message(folder, missing))
+    check_out(cfg)
     if cfg.resume:
-        load_resume(cfg, spec.spec_hash())
+        load_resume(cfg, spec.spec_hash(), test_spec.spec_hash())

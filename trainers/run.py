@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from augspec.trainers import checkpoint
-from augspec.trainers.config import CHECKPOINT, DEFAULT_TEST_SPEC, RESUME_FIELDS, TrainConfig
+from augspec.trainers.config import (
+    CHECKPOINT,
+    DEFAULT_TEST_SPEC,
+    RESUME_FIELDS,
+    TrainConfig,
+    check_out,
+    checkpoint_limit,
+)
 from augspec.trainers.metrics import summary_lines, write_metrics
 
 import augspec
@@ -108,25 +115,30 @@ def build_model(cfg: TrainConfig, fw: Any, devs: list[Any], world: int) -> tuple
 CHECKPOINT_KEYS = ("epoch", "spec_hash", "config", "history", "state")
 
 
-def load_resume(cfg: TrainConfig, spec_hash: str) -> dict[str, Any]:
-    """``--out``'s checkpoint, checked against this run (a ValueError naming the file otherwise)."""
+def load_resume(cfg: TrainConfig, spec_hash: str, test_spec_hash: str) -> dict[str, Any]:
+    """``--out``'s checkpoint, checked against this run (a ValueError naming the file otherwise).
+
+    It is read only if its arrays fit this run's model (:func:`checkpoint_limit`)."""
     path = Path(cfg.out) / CHECKPOINT
     if not path.is_file():
         raise ValueError(
             f"Expected a checkpoint to resume from at {path}; found none (run without --resume first)"
         )
-    ckpt = checkpoint.load(path)
+    ckpt = checkpoint.load(path, max_bytes=checkpoint_limit(cfg))
     missing = [k for k in CHECKPOINT_KEYS if k not in ckpt]
     if missing or not isinstance(ckpt.get("config"), dict):
         raise ValueError(
             f"Expected a training checkpoint with {', '.join(CHECKPOINT_KEYS)}; received {path} "
             f"without {', '.join(missing) or 'a config dict'} (not written by augspec train?)"
         )
-    check_resume(ckpt, cfg, spec_hash, path)
+    check_resume(ckpt, cfg, spec_hash, path, test_spec_hash)
     return ckpt
 
 
-def check_resume(ckpt: dict[str, Any], cfg: TrainConfig, spec_hash: str, path: Path) -> None:
+def check_resume(
+    ckpt: dict[str, Any], cfg: TrainConfig, spec_hash: str, path: Path, test_spec_hash: str
+) -> None:
+    """Refuse, naming it, any setting that would make the resumed run another run."""
     if ckpt["spec_hash"] != spec_hash:
         raise ValueError(
             f"Expected the spec the checkpoint was trained with (spec hash {ckpt['spec_hash']}); "
@@ -134,7 +146,22 @@ def check_resume(ckpt: dict[str, Any], cfg: TrainConfig, spec_hash: str, path: P
             f"or start afresh in another --out (checkpoint: {path})"
         )
     saved = ckpt["config"]
-    for name in RESUME_FIELDS:
+    # Checkpoints written before test_spec_hash was stored: compare the --test-spec given.
+    if ckpt.get("test_spec_hash", test_spec_hash) != test_spec_hash or (
+        "test_spec_hash" not in ckpt and saved.get("test_spec") != cfg.test_spec
+    ):
+        raise ValueError(
+            f"Expected the test spec the checkpoint was evaluated with (--test-spec "
+            f"{saved.get('test_spec') or 'default'}, test spec hash "
+            f"{ckpt.get('test_spec_hash', '?')}); received --test-spec {cfg.test_spec or 'default'} "
+            f"with test spec hash {test_spec_hash} (checkpoint: {path})"
+        )
+    fields = list(RESUME_FIELDS)
+    if cfg.mode == "compiled":  # native samplers: each worker's RNG stream depends on the count
+        fields.append("workers")
+    if cfg.backend == "gluon":  # mxnet's RNG is reseeded at every mid-epoch checkpoint
+        fields.append("checkpoint_every")
+    for name in fields:
         if saved.get(name) != getattr(cfg, name):
             raise ValueError(
                 f"Expected {name}={saved.get(name)!r} as in the checkpoint {path}; received {name}={getattr(cfg, name)!r}"
@@ -147,6 +174,7 @@ def check_resume(ckpt: dict[str, Any], cfg: TrainConfig, spec_hash: str, path: P
 
 def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]:
     """Train as configured; returns the full history (resumed epochs included)."""
+    check_out(cfg)
     fw = importlib.import_module(f"augspec.trainers.{cfg.backend}")
     spec = augspec.load(cfg.spec)
     test_spec = (
@@ -160,7 +188,7 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
     history: list[dict[str, Any]] = []
     start, resume_at = 0, None
     if cfg.resume:
-        ckpt = load_resume(cfg, spec.spec_hash())
+        ckpt = load_resume(cfg, spec.spec_hash(), test_spec.spec_hash())
         fw.set_state(net, trainer, ckpt["state"])
         history, start = list(ckpt["history"]), int(ckpt["epoch"])
         resume_at = ckpt.get("position")  # set by a mid-epoch checkpoint
@@ -184,7 +212,8 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
             return
         checkpoint.save(path, {
             "epoch": record["epoch"], "spec_hash": info["spec_hash"], "config": asdict(cfg),
-            "history": history, "state": fw.get_state(net, trainer),
+            "test_spec_hash": info["test_spec_hash"], "history": history,
+            "state": fw.get_state(net, trainer),
         })  # fmt: skip
         write_metrics(cfg.out, history, info)
 
@@ -198,7 +227,8 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
         if lead:
             checkpoint.save(path, {
                 "epoch": position["epoch"], "position": position, "spec_hash": info["spec_hash"],
-                "config": asdict(cfg), "history": history, "state": fw.get_state(net, trainer),
+                "test_spec_hash": info["test_spec_hash"], "config": asdict(cfg),
+                "history": history, "state": fw.get_state(net, trainer),
             })  # fmt: skip
         if cfg.backend == "gluon":  # as a resume from here will (mxnet's RNG cannot be saved)
             fw.seed_epoch(cfg.seed, position["epoch"], step)

@@ -159,7 +159,7 @@ class BatchedLoader:
     workers: each batch of indices (the same order as :func:`make_loader`'s) is gathered as
     uint8, moved to ``device`` and augmented there in a few tensor ops with the params of
     (seed, epoch, index): the params replay mode uses, so the batches equal replay mode's
-    within the batched target's stated tolerance (``torch_batched.TOLERANCES``; its numerics
+    within the batched target's stated tolerance (``torch_batched.tolerance(op)``; its numerics
     are the reference's, what ``fidelity="spec"`` agrees with). Images a spec leaves as uint8
     get ``to_tensor``'s meaning (/255), as in :func:`augspec.trainers.data.as_chw_float`.
     """
