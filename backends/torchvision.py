@@ -474,20 +474,20 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
 
 
 def to_numpy(x: Any) -> np.ndarray:
-    """numpy HWC uint8 for images (PIL, uint8 CHW tensor), CHW float32 for float tensors."""
+    """numpy HWC uint8 for images (NHWC for batches), float32 CHW (NCHW) for float tensors."""
     if isinstance(x, np.ndarray):
         return x
     if isinstance(x, Image.Image):
         return np.array(to_numpy_image(x))
     if isinstance(x, torch.Tensor):
         t = x.detach().cpu()
-        if t.dtype == torch.uint8 and t.ndim == 3:
-            return t.permute(1, 2, 0).contiguous().numpy()
+        if t.dtype == torch.uint8 and t.ndim in (3, 4):
+            return t.movedim(-3, -1).contiguous().numpy()
         if t.is_floating_point():
             return t.to(torch.float32).contiguous().numpy()
     raise ValueError(
-        "Expected a PIL image, a uint8 CHW tensor or a float tensor; "
-        f"received {type(x).__name__} {getattr(x, 'dtype', '')}"
+        "Expected a PIL image, a uint8 CHW/NCHW tensor or a float tensor; "
+        f"received {type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}"
     )
 
 

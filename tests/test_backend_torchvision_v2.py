@@ -247,8 +247,10 @@ def test_a_batch_gets_one_draw_and_per_image_faithful_arithmetic(
     for fidelity in ("native", "spec"):
         compiled = augspec.compile(spec, backend="torchvision-v2", fidelity=fidelity)
         tv2.seed(5)
-        out = tv2.to_numpy(compiled(batch))
+        result = compiled(batch)
+        out = tv2.to_numpy(result)
         assert out.shape == (3, 9, 12, 3)
+        np.testing.assert_array_equal(augspec.to_numpy(result), out)  # the package-level route
         np.testing.assert_array_equal(out[0], out[1])  # one draw for the whole batch
         params = augspec.sample(spec, seed=4, image_size=image.shape[:2])
         replayed = tv2.to_numpy(tv2.replay(spec, params, batch, fidelity))
