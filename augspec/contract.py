@@ -71,6 +71,17 @@ class Substitute:
     kernel: Kernel
 
 
+@dataclass(frozen=True)
+class Port:
+    """Where the framework's class cannot express an op's arguments (e.g. a flip with p != 0.5
+    where the class flips with p = 0.5 only): ``when(op)`` says why (None: the class can),
+    ``build(op)`` makes the port, written in the framework's idiom; it replays with the record's
+    own kernel."""
+
+    when: Callable[[Any], str | None]
+    build: Callable[[Any], Any]
+
+
 def always(reason: str) -> Callable[[Any], str | None]:
     """A ``Substitute.when`` for ops substituted whatever their fields."""
     return lambda op: reason
@@ -83,7 +94,9 @@ class OpRecord:
     ``build(op)``: the native object (status ``native``) or the port written in the
     framework's idiom (status ``ported``); None for backends that do not compile (the
     reference, the batched target). ``kernel``: replay with the native numerics.
-    ``why``: the sourced reason for a port (what the framework lacks) or for the tolerance.
+    ``port``: where the native class cannot express some of the op's arguments, the port
+    built for those (status ``ported``). ``why``: the sourced reason for a port (what the
+    framework lacks) or for the tolerance.
     """
 
     op: str
@@ -92,6 +105,7 @@ class OpRecord:
     build: Callable[[Any], Any] | None = None
     status: Literal["native", "ported"] = "native"
     substitute: Substitute | None = None
+    port: Port | None = None
     why: str = ""
 
 
@@ -134,13 +148,23 @@ def kernel_for(record: OpRecord, op: Any, fidelity: str) -> Kernel:
     return record.kernel
 
 
+def port_reason(record: OpRecord, op: Any) -> str | None:
+    """Why this op is built as the record's port rather than the native class, or None."""
+    return None if record.port is None else record.port.when(op)
+
+
 def build_op(record: OpRecord, op: Any, fidelity: str, position: str) -> tuple[Any, OpBuild]:
-    """Build one leaf op's object and say how it was built."""
+    """Build one leaf op's object and say how it was built: substitute, port or native class."""
     if chooses_substitute(record, op, fidelity):
         assert record.substitute is not None and record.substitute.build is not None
         obj = record.substitute.build(op)
         why = substitution_reason(record, op) or ""
         return obj, OpBuild(position, op.op, "substituted", type(obj).__name__, why)
+    why_port = port_reason(record, op)
+    if why_port is not None:
+        assert record.port is not None  # narrowed by port_reason
+        obj = record.port.build(op)
+        return obj, OpBuild(position, op.op, "ported", type(obj).__name__, why_port)
     if record.build is None:
         raise ValueError(f"Expected a backend that compiles; op {op.op!r} has no build here")
     obj = record.build(op)
@@ -151,6 +175,38 @@ def build_op(record: OpRecord, op: Any, fidelity: str, position: str) -> tuple[A
         type(obj).__name__,
         record.why if record.status == "ported" else "",
     )
+
+
+def build_tree(
+    backend: str,
+    records: Mapping[str, OpRecord],
+    op: Any,
+    fidelity: str,
+    position: str,
+    builds: list[OpBuild],
+) -> Any:
+    """Build ``op`` and, for a composition, its children first.
+
+    A composition's record builds a constructor that takes its built children
+    (``T.Compose``, ``functools.partial(T.RandomApply, p=...)``). ``builds`` gets one
+    :class:`OpBuild` per op, a container before its children.
+    """
+    record = record_for(backend, records, op.op)
+    child_ops = getattr(op, "ops", None)
+    if child_ops is None:
+        obj, how = build_op(record, op, fidelity, position)
+        builds.append(how)
+        return obj
+    if record.build is None:
+        raise ValueError(f"Expected a backend that compiles; op {op.op!r} has no build here")
+    index = len(builds)
+    children = [
+        build_tree(backend, records, child, fidelity, f"{position}.ops[{i}]", builds)
+        for i, child in enumerate(child_ops)
+    ]
+    obj = record.build(op)(children)
+    builds.insert(index, OpBuild(position, op.op, record.status, type(obj).__name__))
+    return obj
 
 
 def apply_records(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,14 +31,13 @@ from augspec.compiled import Compiled, OpBuild
 from augspec.contract import (
     EXACT,
     OpRecord,
+    Port,
     Substitute,
     Tolerance,
     always,
     apply_records,
-    build_op,
+    build_tree,
     check_fidelity,
-    chooses_substitute,
-    record_for,
     records_table,
     stated_tolerance,
 )
@@ -49,28 +47,6 @@ from augspec.pipeline import Pipeline, trace_hw
 from augspec.sampling import Params, check_replay
 
 NAME = "gluon"
-
-
-@dataclass(frozen=True)
-class Port:
-    """Where gluon's class cannot express an op's arguments: ``when(op)`` says why (None: it
-    can), ``build(op)`` makes the port, which replays with the record's own kernel."""
-
-    when: Callable[[Any], str | None]
-    build: Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class GluonRecord(OpRecord):
-    """An :class:`~augspec.contract.OpRecord` plus the port for arguments gluon's class lacks."""
-
-    port: Port | None = None
-
-
-def port_reason(record: OpRecord, op: Any) -> str | None:
-    """Why this op is built as a port rather than gluon's class, or None."""
-    port = getattr(record, "port", None)
-    return None if port is None else port.when(op)
 
 
 # ---- argument translation ------------------------------------------------------------
@@ -147,11 +123,11 @@ OPENCV_RESIZE = "OpenCV resize: no antialiasing when shrinking, other nearest/cu
 
 def _flip_record(
     op: str, gluon_class: Any, port: type[B.AugspecBlock], exact: type[B.AugspecBlock], departs: str
-) -> GluonRecord:
+) -> OpRecord:
     # mxnet's flip kernel (FlipImpl, shared by the classes and mx.nd.image.flip_*) swaps pairs into
     # a fresh output and never writes the middle line of an odd size: max 255 on odd edge images,
     # exact on even sizes. compile cannot know the image size, so "spec" substitutes every size.
-    return GluonRecord(
+    return OpRecord(
         op,
         kernel=port.kernel,
         tolerance=EXACT,
@@ -167,13 +143,13 @@ def _factor_record(
     port: type[B.AugspecBlock],
     faithful: type[B.AugspecBlock],
     departs: str,
-) -> GluonRecord:
+) -> OpRecord:
     """brightness / contrast / saturation: ``gluon_class(b)`` draws from ``[max(0, 1-b), 1+b]``."""
 
     def amount(op: Any) -> float | None:
         return _symmetric_amount(op.range, clamped=True)
 
-    return GluonRecord(
+    return OpRecord(
         name,
         kernel=port.kernel,
         tolerance=ONE_TIE,
@@ -283,7 +259,7 @@ RECORDS: Mapping[str, OpRecord] = records_table(
         "mxnet's grey level is 0.114*B only (assignment bug): max 100 on the photo",
     ),
     # RandomHue(h) draws 1 + U(-h, h) turns: the same angle as the spec's U(-h, h).
-    GluonRecord(
+    OpRecord(
         "hue",
         kernel=B.RandomHueRange.kernel,
         tolerance=ONE_TIE,
@@ -308,7 +284,7 @@ RECORDS: Mapping[str, OpRecord] = records_table(
     # that the summation order decides differently in one step is one level there, and every
     # later blend multiplies it by its factor: 1 -> 1.4 -> 1.96 under two later factors of 1.4,
     # i.e. 3 after rounding (measured: max 3, mean 1e-5 on the photo, all factors 1.4).
-    GluonRecord(
+    OpRecord(
         "color_jitter",
         kernel=B.RandomColorJitterRange.kernel,
         tolerance=Tolerance(3.0, 0.001),
@@ -352,9 +328,20 @@ RECORDS: Mapping[str, OpRecord] = records_table(
     ),
     # RandomApply(Compose(ops), p) applies when random.random() <= p; Compose(ops). compile
     # builds both around their children's blocks (a build needs the fidelity and positions).
-    OpRecord("random_apply", kernel=_random_apply_kernel, tolerance=EXACT),
-    OpRecord("compose", kernel=_compose_kernel, tolerance=EXACT),
+    # Compositions build constructors of their built children (contract.build_tree).
+    OpRecord(
+        "random_apply",
+        kernel=_random_apply_kernel,
+        tolerance=EXACT,
+        build=lambda op: (
+            lambda children: transforms.RandomApply(transforms.Compose(children), op.p)
+        ),
+    ),
+    OpRecord(
+        "compose", kernel=_compose_kernel, tolerance=EXACT, build=lambda op: transforms.Compose
+    ),
 )
+
 
 def tolerance(op: Any) -> Tolerance:
     """The stated tolerance of ``op`` (an op or its name); a composition adds up its children's."""
@@ -407,42 +394,16 @@ def _checker(spec: Pipeline) -> Callable[[Any], None]:
 # ---- compile ---------------------------------------------------------------------
 
 
-def _build_leaf(op: OpBase, fidelity: str, position: str) -> tuple[Any, OpBuild]:
-    record = record_for(NAME, RECORDS, op.op)
-    why_port = port_reason(record, op)
-    if why_port is not None and not chooses_substitute(record, op, fidelity):
-        block = record.port.build(op)  # type: ignore[attr-defined]  # port_reason saw a GluonRecord
-        return block, OpBuild(position, op.op, "ported", type(block).__name__, why_port)
-    return build_op(record, op, fidelity, position)
-
-
-def _build_op(op: OpBase, fidelity: str, position: str, builds: list[OpBuild]) -> Any:
-    if isinstance(op, (Compose, RandomApply)):
-        entry = len(builds)
-        builds.append(OpBuild(position, op.op, "native", ""))  # completed below, children follow
-        inner = _build_ops(op.ops, fidelity, f"{position}.ops", builds)
-        if isinstance(op, RandomApply):
-            block, cls = transforms.RandomApply(inner, op.p), "RandomApply(Compose)"
-        else:
-            block, cls = inner, "Compose"
-        builds[entry] = OpBuild(position, op.op, "native", cls)
-        return block
-    block, build = _build_leaf(op, fidelity, position)
-    builds.append(build)
-    return block
-
-
-def _build_ops(ops: list[OpBase], fidelity: str, path: str, builds: list[OpBuild]) -> Any:
-    return transforms.Compose(
-        [_build_op(op, fidelity, f"{path}[{i}]", builds) for i, op in enumerate(ops)]
-    )
-
-
 def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     """A ``transforms.Compose`` of gluon classes (and ported / faithful Blocks)."""
     check_fidelity(fidelity)
     builds: list[OpBuild] = []
-    native = _build_ops(spec.ops, fidelity, "ops", builds)
+    native = transforms.Compose(
+        [
+            build_tree(NAME, RECORDS, op, fidelity, f"ops[{i}]", builds)
+            for i, op in enumerate(spec.ops)
+        ]
+    )
     return Compiled(
         NAME, fidelity, native, builds, check=_checker(spec), prepare=prepare, spec=spec
     )

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from augspec.backends.torch_arrays import to_numpy  # noqa: F401  (the contract's to_numpy)
 
 from augspec.compiled import Compiled, OpBuild
 from augspec.contract import (
@@ -313,6 +314,7 @@ RECORDS: dict[str, OpRecord] = records_table(
     _record("compose", _compose, EXACT, _COMPOSITION_WHY),
 )
 
+
 def apply_ops(
     ops: Sequence[OpBase], arrays: list[ArrayParams], b: Batch, fidelity: str = "native"
 ) -> Batch:
@@ -548,22 +550,6 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
     x = _as_batch_of_one(image)
     check_replay(spec, params, (int(x.shape[2]), int(x.shape[3])))
     return BatchedPipeline(spec, x.device).apply(x, stack_params(spec, [params]), fidelity)[0]
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """numpy HWC uint8 for uint8 CHW images (NHWC for NCHW batches), float tensors as they are."""
-    if isinstance(x, np.ndarray):
-        return x
-    if isinstance(x, torch.Tensor):
-        t = x.detach().cpu()
-        if t.dtype == torch.uint8 and t.ndim in (3, 4):
-            return t.movedim(-3, -1).contiguous().numpy()
-        if t.is_floating_point():
-            return t.to(torch.float32).contiguous().numpy()
-    raise ValueError(
-        "Expected a uint8 (N,)CHW tensor or a float tensor from the batched target; "
-        f"received {type(x).__name__} {getattr(x, 'dtype', '')}"
-    )
 
 
 def seed(n: int) -> None:

@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import torch
 import torchvision.transforms.functional as F
+from augspec.backends.torch_arrays import to_numpy  # noqa: F401  (the contract's to_numpy)
 from PIL import Image
 from torchvision import transforms as T
 
@@ -69,7 +70,7 @@ from augspec.contract import (
     Tolerance,
     always,
     apply_records,
-    build_op,
+    build_tree,
     check_fidelity,
     record_for,
     records_table,
@@ -77,7 +78,7 @@ from augspec.contract import (
 )
 from augspec.contract import substitution_reason as record_substitution_reason
 from augspec.images import check_hwc_uint8, to_numpy_image
-from augspec.ops import Compose, OpBase, RandomApply, RandomResizedCrop
+from augspec.ops import OpBase, RandomResizedCrop
 from augspec.pipeline import Pipeline, trace_hw
 from augspec.sampling import Params, check_replay
 
@@ -376,28 +377,16 @@ def native_sampler(op: Any) -> Callable[[tuple[int, int], int, int], list[Any]] 
 # ---- compile ---------------------------------------------------------------------------
 
 
-def _build(op: Any, fidelity: str, position: str, builds: list[OpBuild]) -> Any:
-    record = record_for(NAME, RECORDS, op.op)
-    if isinstance(op, (Compose, RandomApply)):
-        assert record.build is not None  # every torchvision record builds
-        index = len(builds)
-        children = [
-            _build(child, fidelity, f"{position}.ops[{i}]", builds)
-            for i, child in enumerate(op.ops)
-        ]
-        obj = record.build(op)(children)
-        builds.insert(index, OpBuild(position, op.op, record.status, type(obj).__name__))
-        return obj
-    obj, how = build_op(record, op, fidelity, position)
-    builds.append(how)
-    return obj
-
-
 def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     """``spec`` as a ``torchvision.transforms.Compose`` (substitutes in ``fidelity="spec"``)."""
     check_fidelity(fidelity)
     builds: list[OpBuild] = []
-    native = T.Compose([_build(op, fidelity, f"ops[{i}]", builds) for i, op in enumerate(spec.ops)])
+    native = T.Compose(
+        [
+            build_tree(NAME, RECORDS, op, fidelity, f"ops[{i}]", builds)
+            for i, op in enumerate(spec.ops)
+        ]
+    )
     return Compiled(
         NAME, fidelity, native, builds, check=_input_check(spec), prepare=_to_pil, spec=spec
     )
@@ -471,24 +460,6 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
 
 
 # ---- helpers --------------------------------------------------------------------------
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """numpy HWC uint8 for images (NHWC for batches), float32 CHW (NCHW) for float tensors."""
-    if isinstance(x, np.ndarray):
-        return x
-    if isinstance(x, Image.Image):
-        return np.array(to_numpy_image(x))
-    if isinstance(x, torch.Tensor):
-        t = x.detach().cpu()
-        if t.dtype == torch.uint8 and t.ndim in (3, 4):
-            return t.movedim(-3, -1).contiguous().numpy()
-        if t.is_floating_point():
-            return t.to(torch.float32).contiguous().numpy()
-    raise ValueError(
-        "Expected a PIL image, a uint8 CHW/NCHW tensor or a float tensor; "
-        f"received {type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}"
-    )
 
 
 def seed(n: int) -> None:

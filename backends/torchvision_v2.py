@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
+from augspec.backends.torch_arrays import to_numpy  # noqa: F401  (the contract's to_numpy)
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as F
@@ -63,9 +63,8 @@ from augspec.contract import (
     Tolerance,
     always,
     apply_records,
-    build_op,
+    build_tree,
     check_fidelity,
-    record_for,
     records_table,
     stated_tolerance,
 )
@@ -488,23 +487,6 @@ RECORDS: dict[str, OpRecord] = records_table(
 )
 
 
-def _build(op: Any, fidelity: str, position: str, builds: list[OpBuild]) -> Any:
-    record = record_for(NAME, RECORDS, op.op)
-    if op.op in COMPOSITION:
-        assert record.build is not None  # every record of this backend builds
-        index = len(builds)
-        children = [
-            _build(child, fidelity, f"{position}.ops[{i}]", builds)
-            for i, child in enumerate(op.ops)
-        ]
-        obj = record.build(op)(children)
-        builds.insert(index, OpBuild(position, op.op, record.status, type(obj).__name__))
-        return obj
-    obj, build = build_op(record, op, fidelity, position)
-    builds.append(build)
-    return obj
-
-
 # ---- the contract ----------------------------------------------------------------------
 
 
@@ -517,7 +499,10 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     check_fidelity(fidelity)
     builds: list[OpBuild] = []
     native = v2.Compose(
-        [_build(op, fidelity, f"ops[{i}]", builds) for i, op in enumerate(spec.ops)]
+        [
+            build_tree(NAME, RECORDS, op, fidelity, f"ops[{i}]", builds)
+            for i, op in enumerate(spec.ops)
+        ]
     )
 
     def check(image: Any) -> None:
@@ -535,24 +520,6 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
     check_fidelity(fidelity)
     plist = check_replay(spec, params, input_hw(image))
     return apply_ops(spec.ops, plist, as_tensor_image(image), fidelity)
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """numpy HWC uint8 for images (NHWC for batches), float32 CHW (NCHW) for float tensors."""
-    if isinstance(x, np.ndarray):
-        return x
-    if isinstance(x, Image.Image):
-        return np.array(to_numpy_image(x))
-    if isinstance(x, torch.Tensor):
-        t = x.detach().cpu()
-        if t.dtype == torch.uint8 and t.ndim in (3, 4):
-            return t.movedim(-3, -1).contiguous().numpy()
-        if t.is_floating_point():
-            return t.to(torch.float32).contiguous().numpy()
-    raise ValueError(
-        "Expected a PIL image, a uint8 CHW/NCHW tensor or a float tensor; "
-        f"received {type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}"
-    )
 
 
 def seed(n: int) -> None:

@@ -117,7 +117,7 @@ def tolerance(module: Any, unit_op: Any) -> tuple[float, float]:
     """The backend's stated (max, mean) for an op, ``module.tolerance(op)`` (a container's adds
     up its children's, by the contract). The same for both fidelities: native is judged by what
     the spec allows."""
-    return module.tolerance(unit_op).as_pair()  # type: ignore[no-any-return]
+    return module.tolerance(unit_op).as_pair()
 
 
 def verdict(stats: dict[str, Any], tol: tuple[float, float] | None) -> str:
