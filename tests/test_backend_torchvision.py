@@ -21,7 +21,7 @@ from augspec.contract import Backend, Tolerance  # noqa: E402
 from augspec.ops import OP_NAMES  # noqa: E402
 from augspec.pipeline import iter_leaves, trace_hw  # noqa: E402
 
-from .torchvision_cases import CASES, as_compared, edge_images, small_photo, tolerance  # noqa: E402
+from .torchvision_cases import CASES, as_255, edge_images, small_photo, tolerance  # noqa: E402
 
 SEEDS = range(5)
 CASE_IDS = [c[0] for c in CASES]
@@ -270,7 +270,7 @@ def test_replay_matches_reference_within_tolerance(case, fidelity, path, images)
             got = tv.to_numpy(out)
             ref = reference.replay(spec, params, image)
             assert got.shape == ref.shape and got.dtype == ref.dtype, name
-            diff = np.abs(as_compared(got) - as_compared(ref))
+            diff = np.abs(as_255(got) - as_255(ref))
             assert diff.max() <= max_tol + 1e-4, (name, seed, diff.max())
             worst = max(worst, float(diff.max()))
             total, count = total + float(diff.sum()), count + diff.size

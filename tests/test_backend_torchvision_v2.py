@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
 from augspec.backends import torchvision_v2 as tv2  # noqa: E402
-from augspec.benchmarks.measure_torchvision_v2 import CASES, as_255, edge_images  # noqa: E402
+from augspec.benchmarks.torch_cases import CASES, as_255, edge_images  # noqa: E402
 from PIL import Image  # noqa: E402
 from torchvision.transforms import v2  # noqa: E402
 

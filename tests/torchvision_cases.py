@@ -2,21 +2,21 @@
 
 The cases themselves (``CASES``: (id, tolerance key, spec dict), at least one per op in
 ``augspec.ops.OP_NAMES``, checked by a guard test) and the synthetic ``edge_images()`` live in
-``augspec.benchmarks.measure_torchvision``, which measures the envelopes the tests hold the
+``augspec.benchmarks.torch_cases``, shared with the scripts that measure the envelopes the tests hold the
 backend to; they are re-exported here.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from augspec.benchmarks.measure_torchvision import CASES, as_compared, edge_images
+from augspec.benchmarks.torch_cases import CASES, as_255, edge_images
 
 import augspec
 from augspec.contract import Tolerance
 from augspec.pipeline import iter_leaves
 from augspec.reference import resize as reference_resize
 
-__all__ = ["CASES", "as_compared", "edge_images", "small_photo", "tolerance"]
+__all__ = ["CASES", "as_255", "edge_images", "small_photo", "tolerance"]
 
 
 def tolerance(table: dict[str, Tolerance], spec: augspec.Pipeline) -> Tolerance:
