@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Sequence
 
 from augspec import SpecError, load
-from augspec.io import printable
+from augspec.errors import printable
 from augspec.pipeline import Pipeline
 
 # Modules that add subcommands, in the order --help lists them.
@@ -50,7 +50,9 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         except Exception as err:  # noqa: BLE001 - one file's failure must not hide the others'
             failed += 1
-            print(f"{shown}: {error_line('validate', err).split(': error: ', 1)[1]}", file=sys.stderr)
+            print(
+                f"{shown}: {error_line('validate', err).split(': error: ', 1)[1]}", file=sys.stderr
+            )
             continue
         if not args.quiet:
             names = printable(", ".join(o.op for o in spec.ops))

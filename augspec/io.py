@@ -1,5 +1,8 @@
 """Reading and writing spec files (YAML through the safe loader/dumper only, and JSON).
 
+The bounded reading of text is :mod:`augspec.reading`; the errors are :mod:`augspec.errors`
+(both re-exported here, where users look for them).
+
 Every failure becomes a :class:`SpecError` whose ``problems`` list each error
 with the file, the op position, the field, the value received and what was
 expected.
@@ -8,55 +11,39 @@ expected.
 from __future__ import annotations
 
 import bisect
-import gc
 import json
-import os
-import re
-import stat
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 from pydantic import ValidationError
 
+from augspec.errors import Problem, SpecError, printable
 from augspec.pipeline import FORMAT_VERSION, Pipeline
+from augspec.reading import (
+    MAX_NESTING,
+    MAX_NODES,
+    MAX_SPEC_BYTES,
+    parse_text,
+    read_spec_bytes,
+    too_deep,
+)
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a spec: where it is, what was received, what was expected."""
-
-    location: str
-    message: str
-    received: str | None = None
-
-    def __str__(self) -> str:
-        text = f"{self.location}: {self.message}"
-        if self.received is not None and "received" not in self.message:
-            text += f"; received {self.received}"
-        return printable(text)
-
-
-def printable(text: str) -> str:
-    """``text`` with control and format characters escaped (``\\x1b``, ``\\u202e``), so that
-    what a spec file says cannot move the cursor, clear a terminal or reorder a line."""
-    return "".join(
-        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
-
-
-class SpecError(ValueError):
-    """A spec that could not be read or did not validate."""
-
-    def __init__(self, source: str, problems: list[Problem]):
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
-
+__all__ = [
+    "MAX_NESTING",
+    "MAX_NODES",
+    "MAX_SPEC_BYTES",
+    "Problem",
+    "SpecError",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "parse_text",
+    "printable",
+    "to_data",
+    "validate_data",
+]
 
 MAX_PROBLEMS: Final = 100
 """Most problems one :class:`SpecError` lists (the rest are counted)."""
@@ -117,7 +104,13 @@ def _unknown_field_message(field: str, loc: tuple[Any, ...], data: Any) -> str:
 
     node = data
     for key in loc[:-1]:
-        if isinstance(node, list) and isinstance(key, int) and key < len(node) or isinstance(node, dict) and key in node:
+        if (
+            isinstance(node, list)
+            and isinstance(key, int)
+            and key < len(node)
+            or isinstance(node, dict)
+            and key in node
+        ):
             node = node[key]
     model = MODEL_BY_NAME.get(canonical_op(node.get("op"))) if isinstance(node, dict) else None
     fields = [f for f in (model.model_fields if model else Pipeline.model_fields) if f != "op"]
@@ -149,12 +142,16 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
     problems = []
     for loc, (messages, received) in merged.items():
         text = messages[0] + "".join(
-            " or " + (m[len("Expected ") :] if m.startswith("Expected ") else m) for m in messages[1:]
+            " or " + (m[len("Expected ") :] if m.startswith("Expected ") else m)
+            for m in messages[1:]
         )
         problems.append(Problem(loc, text, received))
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
-        problems = [*problems[:MAX_PROBLEMS], Problem("<file>", f"{more} more problem(s) not shown")]
+        problems = [
+            *problems[:MAX_PROBLEMS],
+            Problem("<file>", f"{more} more problem(s) not shown"),
+        ]
     return problems
 
 
@@ -162,7 +159,9 @@ def _has_at_or_under(locations: list[str], loc: str) -> bool:
     """Whether sorted ``locations`` hold ``loc`` or one inside it (``loc[...`` or ``loc....``)."""
     for prefix in (loc, loc + "[", loc + "."):
         i = bisect.bisect_left(locations, prefix)
-        if i < len(locations) and (locations[i] == loc or locations[i].startswith(prefix) and prefix != loc):
+        if i < len(locations) and (
+            locations[i] == loc or locations[i].startswith(prefix) and prefix != loc
+        ):
             return True
     return False
 
@@ -171,11 +170,25 @@ def validate_data(data: Any, source: str = "<data>") -> Pipeline:
     """Validate already-parsed data (a dict) into a :class:`Pipeline`; every failure is a
     :class:`SpecError`."""
     if data is None:
-        raise SpecError(source, [Problem("<file>", "Expected a mapping with 'augspec' and 'ops'; received an empty document")])
+        raise SpecError(
+            source,
+            [
+                Problem(
+                    "<file>",
+                    "Expected a mapping with 'augspec' and 'ops'; received an empty document",
+                )
+            ],
+        )
     if not isinstance(data, dict):
         raise SpecError(
             source,
-            [Problem("<top level>", "Expected a mapping with 'augspec' and 'ops'", f"{type(data).__name__}")],
+            [
+                Problem(
+                    "<top level>",
+                    "Expected a mapping with 'augspec' and 'ops'",
+                    f"{type(data).__name__}",
+                )
+            ],
         )
     problems = _shape_problems(data)
     if problems:
@@ -185,7 +198,15 @@ def validate_data(data: Any, source: str = "<data>") -> Pipeline:
     except ValidationError as err:
         raise SpecError(source, problems_from_validation(err, data)) from None
     except (TypeError, RecursionError, ValueError) as err:  # a value pydantic's checks choke on
-        raise SpecError(source, [Problem("<top level>", f"Expected a valid spec; received data that fails with {type(err).__name__}: {err}")]) from None
+        raise SpecError(
+            source,
+            [
+                Problem(
+                    "<top level>",
+                    f"Expected a valid spec; received data that fails with {type(err).__name__}: {err}",
+                )
+            ],
+        ) from None
 
 
 def _shape_problems(data: dict[str, Any]) -> list[Problem]:
@@ -193,342 +214,38 @@ def _shape_problems(data: dict[str, Any]) -> list[Problem]:
     an ``op`` that is not a name, a format version that is not the integer 1 (``true == 1``)."""
     version = data.get("augspec", FORMAT_VERSION)
     if type(version) is not int or version != FORMAT_VERSION:
-        return [Problem("augspec", f"Expected {FORMAT_VERSION} (the format version, an integer)", f"augspec={version!r} ({type(version).__name__})")]
+        return [
+            Problem(
+                "augspec",
+                f"Expected {FORMAT_VERSION} (the format version, an integer)",
+                f"augspec={version!r} ({type(version).__name__})",
+            )
+        ]
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
     while stack:
         node, where, depth = stack.pop()
         if depth > MAX_NESTING:
-            return [Problem(where or "<top level>", _too_deep())]
+            return [Problem(where or "<top level>", too_deep())]
         if isinstance(node, dict):
             op = node.get("op")
             if "op" in node and not isinstance(op, str):
-                return [Problem(f"{where}.op".lstrip("."), "Expected an op name (a string)", f"op={op!r} ({type(op).__name__})")]
+                return [
+                    Problem(
+                        f"{where}.op".lstrip("."),
+                        "Expected an op name (a string)",
+                        f"op={op!r} ({type(op).__name__})",
+                    )
+                ]
             stack.extend((v, f"{where}.{k}", depth + 1) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(node))
     return []
 
 
-# ---- bounded, unambiguous reading ---------------------------------------------------------
-
-MAX_SPEC_BYTES: Final = 1_000_000
-"""Default cap on a spec file's size in bytes (a real spec is a few kB); raise it with the
-``AUGSPEC_MAX_SPEC_BYTES`` environment variable or ``load(path, max_bytes=...)``."""
-MAX_SPEC_BYTES_ENV: Final = "AUGSPEC_MAX_SPEC_BYTES"
-MAX_NESTING: Final = 50
-"""Deepest nesting of mappings and lists a spec may have (about 24 nested composes): deeper
-specs would exhaust Python's recursion in validation or in :func:`dumps`."""
-MAX_NODES: Final = 100_000
-"""Most values (scalars, lists, mappings) a YAML spec may hold; a real one has a few hundred."""
-MAX_NUMBER_CHARS: Final = 100
-"""Longest number literal read (Python refuses to convert ints of more than 4300 digits)."""
-
-
-def max_spec_bytes(max_bytes: int | None = None) -> int:
-    """The size cap in force: ``max_bytes``, else ``$AUGSPEC_MAX_SPEC_BYTES``, else 1 MB."""
-    if max_bytes is not None:
-        return max_bytes
-    text = os.environ.get(MAX_SPEC_BYTES_ENV, "").strip()
-    if not text:
-        return MAX_SPEC_BYTES
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(
-            f"Expected {MAX_SPEC_BYTES_ENV} to be a positive number of bytes; received {text!r}"
-        )
-    return int(text)
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """A YAML construct augspec refuses (alias, duplicate key, ambiguous number, too deep)."""
-
-
-_YAML11_INT = "tag:augspec,2026:yaml11-int"
-
-
-class _Resolver(yaml.resolver.BaseResolver):
-    """YAML 1.2 core-schema scalars (what JSON and most YAML parsers read), not YAML 1.1's.
-
-    So ``4:00`` is the string '4:00' (1.1: the sexagesimal 240), ``on``/``yes`` are strings,
-    ``1e3`` is a float, ``0o17`` is 15; ``017`` is refused (1.1 reads octal 15, 1.2 decimal 17).
-    """
-
-
-for _tag, _pattern, _first in (
-    (_YAML11_INT, r"[-+]?0[0-9_]+", "-+0"),
-    ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
-    ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
-        "-+.0123456789",
-    ),
-):
-    _Resolver.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), list(_first))
-
-
-class _SpecLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, _Resolver):
-    """PyYAML's safe loader, refusing aliases, duplicate keys and deep nesting, with 1.2 numbers.
-
-    The events come from libyaml's parser where PyYAML has it (about 10x faster than the
-    Python one), from PyYAML's Python parser otherwise (see :func:`_yaml_loader`).
-    """
-
-    def __init__(self, stream: str):
-        self._start_parser(stream)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        _Resolver.__init__(self)
-        self._depth = self._nodes = 0
-
-    def _start_parser(self, stream: str) -> None:
-        raise NotImplementedError
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            # Aliases are how a few hundred bytes expand to gigabytes ("billion laughs").
-            raise _Refused(
-                problem=f"Expected no YAML aliases; received *{event.anchor} (write the value "
-                "out: augspec refuses anchors' aliases)",
-                problem_mark=event.start_mark,
-            )
-        self._nodes += 1
-        if self._nodes > MAX_NODES:  # bounds the memory of a file within the size cap
-            raise _Refused(
-                problem=f"Expected at most {MAX_NODES} values (scalars, lists, mappings) in a "
-                "spec; received more",
-                problem_mark=event.start_mark,
-            )
-        nested = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
-        self._depth += nested
-        if self._depth > MAX_NESTING:
-            raise _Refused(problem=_too_deep(), problem_mark=event.start_mark)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= nested
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
-                raise _Refused(
-                    problem=f"Expected a plain key; received a {type(key).__name__} as a key",
-                    problem_mark=key_node.start_mark,
-                )
-            if key in seen:
-                raise _Refused(
-                    problem=f"Expected each key once in a mapping; received {key!r} again "
-                    f"(first at line {seen[key]})",
-                    problem_mark=key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml11_int(self, node: Any) -> Any:
-        raise _Refused(
-            problem=f"Expected a number without leading zeros; received {node.value} (YAML 1.1 "
-            "reads it as octal, YAML 1.2 as decimal: write it without the zeros, or 0o... for octal)",
-            problem_mark=node.start_mark,
-        )
-
-    def construct_yaml_int(self, node: Any) -> int:
-        text = _bounded_number(self.construct_scalar(node), node.start_mark)
-        sign, digits = (-1, text[1:]) if text[0] == "-" else (1, text.lstrip("+"))
-        if digits.startswith(("0o", "0x")):
-            return sign * int(digits[2:], 8 if digits[1] == "o" else 16)
-        return sign * int(digits)
-
-    def construct_yaml_float(self, node: Any) -> float:
-        text = _bounded_number(self.construct_scalar(node), node.start_mark)
-        low = text.lower()
-        return float(low.replace(".", "") if low.lstrip("+-") in (".inf", ".nan") else low)
-
-
-_SpecLoader.add_constructor(_YAML11_INT, _SpecLoader.construct_yaml11_int)
-_SpecLoader.add_constructor("tag:yaml.org,2002:int", _SpecLoader.construct_yaml_int)
-_SpecLoader.add_constructor("tag:yaml.org,2002:float", _SpecLoader.construct_yaml_float)
-
-
-class _PySpecLoader(_SpecLoader, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
-    def _start_parser(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-
-
-def _yaml_loader() -> type[_SpecLoader]:
-    """The loader class: on libyaml's parser when PyYAML was built with it."""
-    cparser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
-    if cparser is None:
-        return _PySpecLoader
-
-    class _CSpecLoader(_SpecLoader, cparser):  # type: ignore[misc, valid-type]
-        def _start_parser(self, stream: str) -> None:
-            cparser.__init__(self, stream)
-
-    return _CSpecLoader
-
-
-_LOADER = _yaml_loader()
-
-
-def _too_deep() -> str:
-    return (
-        f"Expected mappings and lists nested at most {MAX_NESTING} deep; received deeper "
-        "nesting (flatten nested compose ops)"
-    )
-
-
-def _bounded_number(text: str, mark: Any = None) -> str:
-    if len(text) > MAX_NUMBER_CHARS:
-        problem = f"Expected a number of at most {MAX_NUMBER_CHARS} characters; received {len(text)}"
-        if mark is None:
-            raise ValueError(problem)
-        raise _Refused(problem=problem, problem_mark=mark)
-    return text
-
-
-class _JsonDuplicate(ValueError):
-    def __init__(self, key: str, line: int):
-        super().__init__(f"Expected each key once in an object; received {key!r} again in the "
-                         f"object at line {line}")
-        self.line = line
-
-
-def _json_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
-    """JSON objects as dicts, refusing a key written twice (json keeps the last silently)."""
-    text, end = s_and_end
-    pairs, new_end = json.decoder.JSONObject(s_and_end, args[0], args[1], None, list, *args[4:])
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        dup = next(k for i, k in enumerate(keys) if k in keys[:i])
-        raise _JsonDuplicate(dup, text.count("\n", 0, end) + 1)
-    return dict(pairs), new_end
-
-
-def _json_decoder() -> json.JSONDecoder:
-    decoder = json.JSONDecoder(
-        parse_constant=_refuse_constant,  # NaN/Infinity are not JSON
-        parse_int=lambda t: int(_bounded_number(t)),
-        parse_float=lambda t: float(_bounded_number(t)),
-    )
-    decoder.parse_object = _json_object  # type: ignore[assignment]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the one that calls parse_object
-    return decoder
-
-
-def parse_text(
-    text: str, source: str = "<text>", fmt: str | None = None, max_bytes: int | None = None
-) -> Any:
-    """Parse YAML or JSON text (``fmt``: 'yaml', 'json' or None to guess from ``source``).
-
-    YAML is read with the safe loader, YAML 1.2 scalars, no aliases; both formats refuse
-    duplicate keys, nesting deeper than :data:`MAX_NESTING` and text over the size cap.
-    """
-    if fmt is None:
-        fmt = "json" if source.endswith(".json") else "yaml"
-    if not text.strip():
-        raise SpecError(source, [Problem("<file>", "Expected a mapping with 'augspec' and 'ops'; received an empty file")])
-    limit = max_spec_bytes(max_bytes)
-    if len(text) > limit or len(text.encode("utf-8")) > limit:
-        raise SpecError(source, [Problem("<file>", _too_big(limit), f"{len(text.encode('utf-8'))} bytes")])
-    try:
-        if fmt == "json":
-            return _json_decoder().decode(text)
-        return _parse_yaml(text)
-    except json.JSONDecodeError as err:
-        raise SpecError(source, [Problem(f"line {err.lineno} column {err.colno}", f"Invalid JSON: {err.msg}")]) from None
-    except _Refused as err:
-        mark = err.problem_mark
-        raise SpecError(source, [Problem(f"line {mark.line + 1} column {mark.column + 1}", str(err.problem))]) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "<file>"
-        what = getattr(err, "problem", None) or str(err)
-        raise SpecError(source, [Problem(where, f"Invalid YAML (safe loader): {what}")]) from None
-    except _JsonDuplicate as err:
-        raise SpecError(source, [Problem(f"line {err.line}", str(err))]) from None
-    except RecursionError:
-        raise SpecError(source, [Problem("<file>", _too_deep())]) from None
-    except ValueError as err:  # a number over MAX_NUMBER_CHARS in JSON
-        raise SpecError(source, [Problem("<file>", f"Invalid JSON: {err}")]) from None
-
-
-def _parse_yaml(text: str) -> Any:
-    # The cyclic GC would walk the growing tree again and again (seconds on a deeply nested
-    # 1 MB file); the loader makes no cycles (no aliases), so it is paused while it runs.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _LOADER(text).get_single_data()
-    finally:
-        if paused:
-            gc.enable()
-
-
-def _too_big(limit: int) -> str:
-    return (
-        f"Expected a spec file of at most {limit} bytes (set {MAX_SPEC_BYTES_ENV} or pass "
-        "max_bytes= to allow larger)"
-    )
-
-
-def _refuse_constant(name: str) -> float:
-    raise json.JSONDecodeError(f"Expected a finite number; received {name}", name, 0)
-
-
 def loads(
     text: str, source: str = "<text>", fmt: str | None = None, max_bytes: int | None = None
 ) -> Pipeline:
     return validate_data(parse_text(text, source, fmt, max_bytes), source)
-
-
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
-
-
-def read_spec_bytes(path: Path, max_bytes: int | None = None) -> bytes:
-    """A regular file's bytes, at most the size cap: special files are refused before any
-    read (``/dev/zero`` never ends, a FIFO blocks), checked again on the opened descriptor."""
-    limit = max_spec_bytes(max_bytes)
-
-    def refuse(message: str, received: str | None = None) -> SpecError:
-        return SpecError(str(path), [Problem("<file>", message, received)])
-
-    try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise refuse("Expected a regular spec file", _kind(mode))
-        # O_NONBLOCK: should the path become a FIFO after the stat, open does not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as err:
-        raise refuse(f"Cannot read file: {err.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise refuse("Expected a regular spec file", _kind(info.st_mode))
-        if info.st_size > limit:
-            raise refuse(_too_big(limit), f"{info.st_size} bytes")
-        try:
-            data = f.read(limit + 1)
-        except OSError as err:
-            raise refuse(f"Cannot read file: {err.strerror}") from None
-    if len(data) > limit:  # grew after the stat
-        raise refuse(_too_big(limit), f"more than {limit} bytes")
-    return data
 
 
 def load(path: str | Path, max_bytes: int | None = None) -> Pipeline:
@@ -541,7 +258,9 @@ def load(path: str | Path, max_bytes: int | None = None) -> Pipeline:
     try:
         text = read_spec_bytes(path, max_bytes).decode("utf-8")
     except UnicodeDecodeError:
-        raise SpecError(str(path), [Problem("<file>", "Expected UTF-8 text; received binary data")]) from None
+        raise SpecError(
+            str(path), [Problem("<file>", "Expected UTF-8 text; received binary data")]
+        ) from None
     return loads(text, str(path), max_bytes=max_bytes)
 
 

@@ -145,7 +145,15 @@ def load(path: str | Path, max_bytes: int | None = None) -> dict[str, Any]:
         meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
     except _TooBig:
         raise
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, RecursionError) as err:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+        EOFError,
+        UnicodeDecodeError,
+        RecursionError,
+    ) as err:
         why = (
             "not an .npz (zip) file"
             if isinstance(err, ValueError) and "allow_pickle" in str(err)

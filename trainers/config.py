@@ -199,7 +199,7 @@ def resnet18_values(width: int, num_classes: int = 10, in_channels: int = 3) -> 
 
     c = [width, 2 * width, 4 * width, 8 * width]
     total = conv(in_channels, c[0], 3) + 4 * c[0] + 1 + 2 * block(c[0], c[0], False)
-    for before, now in zip(c, c[1:]):
+    for before, now in zip(c, c[1:], strict=False):
         total += block(before, now, True) + block(now, now, False)
     return total + c[3] * num_classes + num_classes
 

@@ -59,7 +59,9 @@ def _loaders(
         "augspec.trainers.torch_data" if cfg.backend == "torch" else "augspec.trainers.gluon_data"
     )
 
-    def loader(x: Any, y: Any, s: Any, epoch: int, shuffle: bool = True, start_batch: int = 0) -> Any:
+    def loader(
+        x: Any, y: Any, s: Any, epoch: int, shuffle: bool = True, start_batch: int = 0
+    ) -> Any:
         if cfg.batched_augment:
             return loader_mod.make_batched_loader(
                 x, y, s, cfg.batch_size, seed=cfg.seed, epoch=epoch, device=device,
