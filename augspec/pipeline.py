@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from augspec.ops import (
     MAX_SIDE,
@@ -50,6 +50,17 @@ class Pipeline(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     augspec: Literal[1] = FORMAT_VERSION
+
+    @field_validator("augspec", mode="before")
+    @classmethod
+    def _version_is_the_integer_1(cls, value: Any) -> Any:
+        # Literal[1] alone accepts True and 1.0 (they compare equal to 1).
+        if type(value) is not int:
+            raise ValueError(
+                f"Expected 1 (the format version, an integer); received augspec={value!r} "
+                f"({type(value).__name__})"
+            )
+        return value
     description: str | None = None
     ops: list[AnyOp] = Field(min_length=1)
 

@@ -286,3 +286,13 @@ def test_cli_error_lines_escape_control_characters() -> None:
     line = error_line("show", SpecError("x.yaml", [augspec.io.Problem("ops[0] (\x1b[2J)", "bad")]))
     assert "\x1b" not in line and "\\x1b[2J" in line and "\n" not in line
     assert "\x07" not in error_line("show", OSError("bell\x07"))
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1"])
+def test_the_model_itself_takes_only_the_integer_1_as_version(version: object) -> None:
+    from pydantic import ValidationError
+
+    from augspec.pipeline import Pipeline
+
+    with pytest.raises(ValidationError, match="the format version, an integer"):
+        Pipeline.model_validate({"augspec": version, "ops": [{"op": "horizontal_flip"}]})
