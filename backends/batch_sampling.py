@@ -41,7 +41,7 @@ from augspec.ops import (
     RandomResizedCrop,
 )
 from augspec.pipeline import Pipeline, output_hw, trace_hw
-from augspec.sampling import Params, check_params, sample
+from augspec.sampling import Params, check_replay_list, sample
 
 ArrayParams = dict[str, Any]
 U64 = np.uint64
@@ -377,7 +377,7 @@ def sample_batch(
     trace_hw(spec, hw)
     one_word = seed < 2**32 and epoch < 2**32 and (not idx.size or idx.max() < 2**32)
     if not (one_word and vectorisable(spec)) or idx.size < max(vector_min, 1):
-        return stack_params(spec, [sample(spec, seed, epoch, int(i), hw) for i in idx])
+        return stack_checked(spec, [sample(spec, seed, epoch, int(i), hw)["ops"] for i in idx])
     g = VectorPCG64(int(seed), int(epoch), idx)
     return _sample_ops(spec.ops, g, g.all, hw)
 
@@ -405,13 +405,21 @@ def _stack(ops: list[OpBase], plists: list[list[Params]]) -> list[ArrayParams]:
     return out
 
 
-def stack_params(spec: Pipeline, params_list: list[Params]) -> list[ArrayParams]:
-    """Array params from a list of ``augspec.sample`` dicts (checked against ``spec``)."""
+def stack_params(
+    spec: Pipeline, params_list: list[Params], hw: tuple[int, int]
+) -> list[ArrayParams]:
+    """Array params from a list of ``augspec.sample`` dicts for ``hw`` images, each checked as
+    every backend's replay checks it (``augspec.sampling.check_replay_list``)."""
     if not isinstance(params_list, (list, tuple)):
         raise ValueError(
             f"Expected params_list as a list of dicts from augspec.sample; received {type(params_list).__name__}"
         )
-    return _stack(spec.ops, [check_params(spec, p) for p in params_list])
+    return _stack(spec.ops, check_replay_list(spec, list(params_list), hw))
+
+
+def stack_checked(spec: Pipeline, plists: list[list[Params]]) -> list[ArrayParams]:
+    """Array params from per-op params lists already checked (``check_replay``) or sampled."""
+    return _stack(spec.ops, plists)
 
 
 def subset_params(arrays: list[ArrayParams], rows: np.ndarray) -> list[ArrayParams]:

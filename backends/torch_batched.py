@@ -78,7 +78,13 @@ from augspec.sampling import Params, check_replay
 
 from .batch_color import COLOR_ADJUST, jitter_in_order
 from .batch_resample import resample, round_clip, to_uint8
-from .batch_sampling import ArrayParams, sample_batch, stack_params, subset_params
+from .batch_sampling import (
+    ArrayParams,
+    sample_batch,
+    stack_checked,
+    stack_params,
+    subset_params,
+)
 
 NAME = "torch-batched"
 
@@ -423,13 +429,7 @@ class BatchedPipeline:
             raise ValueError(
                 f"params: Expected one params dict per image ({n}); received {len(params)}"
             )
-        for k, p in enumerate(params):
-            if isinstance(p, dict) and list(p.get("image_size", hw)) != list(hw):
-                raise ValueError(
-                    f"params[{k}]: Expected params sampled for the batch's image size {list(hw)}; "
-                    f"received image_size={p.get('image_size')}"
-                )
-        return stack_params(self.spec, params)
+        return stack_params(self.spec, params, hw)  # each checked as replay checks it
 
     def __repr__(self) -> str:
         ops = ", ".join(o.op for o in self.spec.ops)
@@ -548,8 +548,8 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
     """
     check_fidelity(fidelity)
     x = _as_batch_of_one(image)
-    check_replay(spec, params, (int(x.shape[2]), int(x.shape[3])))
-    return BatchedPipeline(spec, x.device).apply(x, stack_params(spec, [params]), fidelity)[0]
+    plist = check_replay(spec, params, (int(x.shape[2]), int(x.shape[3])))
+    return BatchedPipeline(spec, x.device).apply(x, stack_checked(spec, [plist]), fidelity)[0]
 
 
 def seed(n: int) -> None:

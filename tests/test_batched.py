@@ -326,7 +326,7 @@ def test_replay_checks_its_inputs(photo: np.ndarray) -> None:
         tb.replay(spec, params, photo[:9, :9])
     with pytest.raises(ValueError, match="image \\(torch tensor, CHW; shown as HWC\\)"):
         tb.replay(spec, params, torch.zeros(3, 8, 9))
-    with pytest.raises(ValueError, match="Expected a uint8"):
+    with pytest.raises(ValueError, match="Expected a PIL image, a uint8 CHW/NCHW tensor"):
         tb.to_numpy([1, 2])
 
 

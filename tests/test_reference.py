@@ -66,7 +66,7 @@ def test_contrast_blends_with_mean_grey() -> None:
 
 def test_saturation_zero_gives_grey() -> None:
     img = _img([[[255, 0, 0]]])
-    out = _run({"op": "saturation", "factor": 0.5}, {"factor": 0.0}, img)
+    out = _run({"op": "saturation", "factor": 1.0}, {"factor": 0.0}, img)  # range [0, 2]
     assert out[0, 0].tolist() == [76, 76, 76]  # 0.299 * 255 = 76.245
 
 
@@ -75,7 +75,7 @@ def test_hue_matches_colorsys(shift: float) -> None:
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
     out = _run({"op": "hue", "factor": 0.5}, {"factor": shift}, img)
-    for (y, x) in [(0, 0), (2, 3), (4, 6)]:
+    for y, x in [(0, 0), (2, 3), (4, 6)]:
         r, g, b = img[y, x] / 255.0
         hh, s, v = colorsys.rgb_to_hsv(r, g, b)
         expect = np.floor(np.array(colorsys.hsv_to_rgb((hh + shift) % 1.0, s, v)) * 255 + 0.5)
@@ -90,8 +90,13 @@ def test_hue_third_turn_permutes_primaries() -> None:
 
 def test_color_jitter_applies_in_the_given_order() -> None:
     img = _img([[[100, 150, 200]]])
-    p = {"order": ["brightness", "saturation", "contrast", "hue"], "brightness": 2.0,
-         "contrast": None, "saturation": 0.0, "hue": None}
+    p = {
+        "order": ["brightness", "saturation", "contrast", "hue"],
+        "brightness": 2.0,
+        "contrast": None,
+        "saturation": 0.0,
+        "hue": None,
+    }
     out = _run({"op": "color_jitter", "brightness": 1, "saturation": 1}, p, img)
     # brightness first: (200, 255, 255) clipped, then grey 0.299*200 + 0.587*255 + 0.114*255 = 238.6
     assert out[0, 0].tolist() == [239, 239, 239]
@@ -152,13 +157,20 @@ def test_bilinear_downscale_by_two_averages_with_antialiasing() -> None:
 def test_resize_int_keeps_aspect_shorter_side() -> None:
     img = np.zeros((30, 45, 3), np.uint8)
     assert _run({"op": "resize", "size": 20}, {}, img).shape == (20, 30, 3)
-    assert _run({"op": "resize", "size": 7}, {}, np.zeros((10, 15, 3), np.uint8)).shape == (7, 10, 3)
+    assert _run({"op": "resize", "size": 7}, {}, np.zeros((10, 15, 3), np.uint8)).shape == (
+        7,
+        10,
+        3,
+    )
 
 
 def test_random_resized_crop_crops_then_resizes() -> None:
     img = np.arange(8 * 8 * 3, dtype=np.uint8).reshape(8, 8, 3)
-    out = _run({"op": "random_resized_crop", "size": 4, "interpolation": "nearest"},
-               {"top": 2, "left": 2, "height": 4, "width": 4}, img)
+    out = _run(
+        {"op": "random_resized_crop", "size": 4, "interpolation": "nearest"},
+        {"top": 2, "left": 2, "height": 4, "width": 4},
+        img,
+    )
     assert np.array_equal(out, img[2:6, 2:6])
 
 
@@ -175,13 +187,17 @@ def test_random_resized_crop_crops_then_resizes() -> None:
 def test_bad_images_are_refused(image: np.ndarray, needle: str) -> None:
     spec = _spec({"op": "horizontal_flip"})
     with pytest.raises(ValueError, match=needle):
-        augspec.replay(spec, {"image_size": [4, 4], "ops": [{"op": "horizontal_flip", "apply": True}]}, image)
+        augspec.replay(
+            spec, {"image_size": [4, 4], "ops": [{"op": "horizontal_flip", "apply": True}]}, image
+        )
 
 
 def test_replay_refuses_an_image_of_another_size() -> None:
     spec = _spec({"op": "horizontal_flip"})
     params = augspec.sample(spec, 0, 0, 0, (4, 4))
-    with pytest.raises(ValueError, match=r"Expected the size the params were sampled for, \[4, 4\]"):
+    with pytest.raises(
+        ValueError, match=r"Expected the size the params were sampled for, \[4, 4\]"
+    ):
         augspec.replay(spec, params, np.zeros((5, 4, 3), np.uint8))
 
 

@@ -172,6 +172,80 @@ def no_params(op: Any, rng: np.random.Generator, hw: HW) -> Params:
     return {}
 
 
+# ---- params checks: what a sampler could have produced ---------------------------------
+# Each op's ``check_params(op, params, hw)`` raises ValueError("key: Expected ...; received
+# key=...") for params its sampler could not have drawn on an ``hw`` input; augspec.sampling
+# prefixes the op's place. They run on every replay: plain comparisons, no allocation.
+
+ParamsCheck = Callable[[Any, Params, HW], None]
+_NUMBER = (int, float, np.integer, np.floating)
+_INT = (int, np.integer)
+
+
+def _shown(key: str, value: Any) -> str:
+    return f"{key}={value!r:.60}"
+
+
+def check_keys(params: Params, keys: tuple[str, ...]) -> None:
+    """``params`` has exactly ``op`` and ``keys``."""
+    for key in keys:
+        if key not in params:
+            listed = ", ".join(("op", *keys))
+            raise ValueError(
+                f"{key}: Expected the key {key!r} (the op's params: {listed}); "
+                f"received params without it"
+            )
+    if len(params) != len(keys) + 1:
+        extra = next(k for k in params if k != "op" and k not in keys)
+        listed = ", ".join(("op", *keys))
+        raise ValueError(
+            f"{extra}: Expected only the keys {listed}; received an unknown key {_shown(str(extra), params[extra])}"
+        )
+
+
+def no_check(op: Any, params: Params, hw: HW) -> None:
+    """An op that draws nothing: its params are ``{"op": name}`` alone."""
+    check_keys(params, ())
+
+
+# Native samplers (torch's uniform_, mxnet's) draw in float32: a bound rounded to float32 lies
+# up to one float32 step (2**-23 relative) outside the spec's float64 bound.
+_F32_STEP = 2.0**-23
+
+
+def check_number(params: Params, key: str, lo: float, hi: float, what: str, *args: object) -> None:
+    """A finite number (not a bool) in [lo, hi], widened by float32 rounding; NaN fails the
+    comparison. The message says ``what.format(*args)`` (formatted only on failure: this runs
+    on every replay)."""
+    value = params[key]
+    within = (
+        not isinstance(value, bool)
+        and isinstance(value, _NUMBER)
+        and bool(lo <= value <= hi or lo - abs(lo) * _F32_STEP <= value <= hi + abs(hi) * _F32_STEP)
+    )
+    if not within:
+        raise ValueError(
+            f"{key}: Expected a number in [{lo!r}, {hi!r}] ({what.format(*args)}); "
+            f"received {_shown(key, value)}"
+        )
+
+
+def check_int(params: Params, key: str, lo: int, hi: int, what: str, *args: object) -> None:
+    """An int (not a bool, not a float) in [lo, hi]; ``what`` as for :func:`check_number`."""
+    value = params[key]
+    if isinstance(value, bool) or not isinstance(value, _INT) or not lo <= value <= hi:
+        raise ValueError(
+            f"{key}: Expected an integer in [{lo}, {hi}] ({what.format(*args)}); "
+            f"received {_shown(key, value)}"
+        )
+
+
+def check_bool(params: Params, key: str) -> None:
+    value = params[key]
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{key}: Expected true or false; received {_shown(key, value)}")
+
+
 # Sources the facts cite most often.
 MXNET_RANDOM = "apache/mxnet src/operator/image/image_random-inl.h"
 TV_PIL = "torchvision/transforms/_functional_pil.py"
@@ -202,7 +276,9 @@ class OpDef:
     sampled ones (laid over the sampled params, so a container keeps its children's);
     ``features(op, params, hw)``: numbers the verdicts correlate differences with;
     ``odd_sizes``: whether the image minus a pixel is an edge case (replayed with the first
-    edge params, where there are any).
+    edge params, where there are any). ``check_params(op, params, hw)``: refuses (ValueError)
+    params its sampler could not have drawn for an ``hw`` input (missing or unknown keys,
+    wrong types, non-finite or out-of-range values): run by every replay.
     """
 
     name: str
@@ -214,6 +290,7 @@ class OpDef:
     edge_params: EdgeParams = no_edges
     features: Features = no_features
     odd_sizes: bool = False
+    check_params: ParamsCheck = no_check
 
     def __post_init__(self) -> None:
         tag = self.model.model_fields["op"].default

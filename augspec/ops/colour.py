@@ -3,7 +3,8 @@ colour maths, written once (grey level, blend, HSV; rounding from :mod:`augspec.
 
 Samplers: ``factor ~ U(range)`` (for hue, fractions of a turn). ``color_jitter``: ``order`` = a
 uniform permutation of the four components, then each active component's factor as above
-(``None`` when inactive).
+(``None`` when inactive). Replayed params are checked against these: a finite number in the
+spec's range (``None`` exactly where inactive), ``order`` a permutation of the components.
 
 Reference: arithmetic in float64, rounded once per op with round-half-up, clipped to [0, 255].
 Grey level ``0.299 R + 0.587 G + 0.114 B`` (ITU-R 601), unrounded. Hue: RGB -> HSV (hexcone),
@@ -32,6 +33,8 @@ from augspec.ops.base import (
     Params,
     Rounding,
     _check_range,
+    check_keys,
+    check_number,
     to_uint8,
 )
 
@@ -265,6 +268,38 @@ def _jitter_sample(op: ColorJitter, rng: np.random.Generator, hw: HW) -> Params:
     return params
 
 
+def _factor_check(op: _FactorOp | Hue, params: Params, hw: HW) -> None:
+    check_keys(params, ("factor",))
+    lo, hi = op.range
+    check_number(params, "factor", lo, hi, "the spec's {} range", op.op)
+
+
+_JITTER_KEYS = ("order", *COLOR_COMPONENTS)
+_COMPONENT_SET = frozenset(COLOR_COMPONENTS)
+
+
+def _jitter_check(op: ColorJitter, params: Params, hw: HW) -> None:
+    check_keys(params, _JITTER_KEYS)
+    order = params["order"]
+    if (
+        not isinstance(order, list)
+        or len(order) != len(COLOR_COMPONENTS)
+        or not all(isinstance(c, str) for c in order)
+        or set(order) != _COMPONENT_SET
+    ):
+        raise ValueError(
+            f"order: Expected a permutation of {list(COLOR_COMPONENTS)}; received order={order!r:.80}"
+        )
+    for name, rng_range in op.ranges().items():
+        if rng_range is not None:
+            check_number(params, name, rng_range[0], rng_range[1], "the spec's {} range", name)
+        elif params[name] is not None:
+            raise ValueError(
+                f"{name}: Expected null (the spec's {name} is a no-op); "
+                f"received {name}={params[name]!r:.60}"
+            )
+
+
 def _factor_kernel(
     op: _FactorOp | Hue, p: Params, x: np.ndarray, fidelity: str, numerics: Numerics = DEFINITION
 ) -> np.ndarray:
@@ -327,6 +362,7 @@ def _factor_def(name: str, model: type[OpBase], aliases: tuple[str, ...]) -> OpD
         _factor_kernel,
         edge_params=_factor_edges,
         features=_factor_features,
+        check_params=_factor_check,
     )
 
 
@@ -343,6 +379,7 @@ DEFS = (
         _jitter_kernel,
         edge_params=_jitter_edges,
         features=_jitter_features,
+        check_params=_jitter_check,
     ),
 )
 

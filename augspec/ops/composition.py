@@ -2,6 +2,7 @@
 
 Samplers: ``random_apply``: ``apply = U[0,1) < p``, children sampled always (every op draws
 the same amount whatever it decides); ``compose``: its children's params in order.
+Replayed params: ``apply`` a bool, ``ops`` one checked params dict per child.
 Children are sampled, replayed and sized through the registry (:mod:`augspec.ops`), imported
 when first called: the registry is built from these definitions.
 """
@@ -13,7 +14,17 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from augspec.ops.base import DEFINITION, HW, Numerics, OpBase, OpDef, Params, Prob
+from augspec.ops.base import (
+    DEFINITION,
+    HW,
+    Numerics,
+    OpBase,
+    OpDef,
+    Params,
+    Prob,
+    check_bool,
+    check_keys,
+)
 
 if TYPE_CHECKING:
     from augspec.ops.base import OpBase as AnyOp  # the union, bound by augspec.ops
@@ -64,6 +75,23 @@ def _replay_children(
     return apply_reference(ops, plist, x, fidelity, numerics)
 
 
+def _check_children(ops: list[OpBase], plist: object, hw: HW) -> None:
+    from augspec.sampling import check_ops
+
+    check_ops(ops, plist, hw)
+
+
+def _random_apply_check(op: RandomApply, params: Params, hw: HW) -> None:
+    check_keys(params, ("apply", "ops"))
+    check_bool(params, "apply")
+    _check_children(op.ops, params["ops"], hw)  # skipped or not, as they were sampled
+
+
+def _compose_check(op: Compose, params: Params, hw: HW) -> None:
+    check_keys(params, ("ops",))
+    _check_children(op.ops, params["ops"], hw)
+
+
 def _random_apply_sample(op: RandomApply, rng: np.random.Generator, hw: HW) -> Params:
     apply = bool(rng.random() < op.p)
     return {"apply": apply, "ops": _sample_children(op.ops, rng, hw)}
@@ -110,6 +138,7 @@ DEFS = (
         _random_apply,
         output_hw=_random_apply_hw,
         edge_params=_random_apply_edges,
+        check_params=_random_apply_check,
     ),
     OpDef(
         "compose",
@@ -118,6 +147,7 @@ DEFS = (
         _compose_sample,
         _compose,
         output_hw=lambda op, hw: _children_hw(op.ops, hw),
+        check_params=_compose_check,
     ),
 )
 

@@ -10,6 +10,9 @@ Samplers:
   (torchvision's fallback rounds a side to 0 on tiny images with a narrow
   ``ratio``, e.g. 1x1 with ratio [0.5, 0.5]: an empty box).
 - ``random_crop``: ``top ~ U{0..H+2p-h}``, ``left ~ U{0..W+2p-w}``.
+
+Replayed params are checked against the size the op sees: integer boxes, non-empty and inside
+the (padded) image. An edited box of another area or aspect is a crop every backend makes alike.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from augspec.ops.base import (
     Size,
     _check_range,
     _size_hw,
+    check_int,
+    check_keys,
+    no_check,
     no_params,
 )
 from augspec.ops.resize import resize
@@ -147,6 +153,23 @@ def _rrc_sample(op: RandomResizedCrop, rng: np.random.Generator, hw: HW) -> Para
     return {"top": top, "left": left, "height": h, "width": w}
 
 
+_INSIDE = "a non-empty box inside the {0}x{1} image the op sees"
+
+
+def check_box(params: Params, hw: HW) -> None:
+    """A non-empty (top, left, height, width) box inside an ``hw`` image."""
+    check_keys(params, ("top", "left", "height", "width"))
+    H, W = hw
+    check_int(params, "height", 1, H, _INSIDE, H, W)
+    check_int(params, "width", 1, W, _INSIDE, H, W)
+    check_int(params, "top", 0, H - params["height"], _INSIDE + ": top + height <= {0}", H, W)
+    check_int(params, "left", 0, W - params["width"], _INSIDE + ": left + width <= {1}", H, W)
+
+
+def _rrc_check(op: RandomResizedCrop, params: Params, hw: HW) -> None:
+    check_box(params, hw)
+
+
 def _rrc(
     op: RandomResizedCrop, p: Params, x: np.ndarray, fidelity: str, numerics: Numerics = DEFINITION
 ) -> np.ndarray:
@@ -236,6 +259,15 @@ def _random_crop_sample(op: RandomCrop, rng: np.random.Generator, hw: HW) -> Par
     return {"top": top, "left": left}
 
 
+def _random_crop_check(op: RandomCrop, params: Params, hw: HW) -> None:
+    check_keys(params, ("top", "left"))
+    ph, pw = hw[0] + 2 * op.padding, hw[1] + 2 * op.padding
+    ch, cw = op.hw
+    where = "the {0}x{1} box inside the {2}x{3} padded image"
+    check_int(params, "top", 0, ph - ch, where, ch, cw, ph, pw)
+    check_int(params, "left", 0, pw - cw, where, ch, cw, ph, pw)
+
+
 def _random_crop(
     op: RandomCrop, p: Params, x: np.ndarray, fidelity: str, numerics: Numerics = DEFINITION
 ) -> np.ndarray:
@@ -264,6 +296,7 @@ DEFS = (
         output_hw=lambda op, hw: op.hw,
         edge_params=_rrc_edges,
         features=_rrc_features,
+        check_params=_rrc_check,
     ),
     OpDef(
         "center_crop",
@@ -273,6 +306,7 @@ DEFS = (
         _center_crop,
         output_hw=_center_crop_hw,
         odd_sizes=True,  # the centring of an odd margin
+        check_params=no_check,
     ),
     OpDef(
         "random_crop",
@@ -282,6 +316,7 @@ DEFS = (
         _random_crop,
         output_hw=_random_crop_hw,
         edge_params=_random_crop_edges,
+        check_params=_random_crop_check,
     ),
 )
 

@@ -1,6 +1,6 @@
 """Flips: ``horizontal_flip`` and ``vertical_flip``.
 
-Sampler: ``apply = U[0,1) < p``. Reference: reverse the columns (rows) when applied.
+Sampler: ``apply = U[0,1) < p``; replayed params: ``apply`` a bool. Reference: reverse the columns (rows) when applied.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from augspec.ops.base import (
     OpDef,
     Params,
     Prob,
+    check_bool,
+    check_keys,
 )
 
 
@@ -48,6 +50,12 @@ def _sample(op: HorizontalFlip | VerticalFlip, rng: np.random.Generator, hw: HW)
     return {"apply": bool(rng.random() < op.p)}
 
 
+def _check(op: HorizontalFlip | VerticalFlip, params: Params, hw: HW) -> None:
+    # Either outcome is replayable whatever p is (the parity cases replay both).
+    check_keys(params, ("apply",))
+    check_bool(params, "apply")
+
+
 def _hflip(
     op: HorizontalFlip, p: Params, x: np.ndarray, fidelity: str, numerics: Numerics = DEFINITION
 ) -> np.ndarray:
@@ -73,6 +81,7 @@ DEFS = (
         _hflip,
         edge_params=_edges,
         odd_sizes=True,  # the middle column of an odd width
+        check_params=_check,
     ),
     OpDef(
         "vertical_flip",
@@ -82,6 +91,7 @@ DEFS = (
         _vflip,
         edge_params=_edges,
         odd_sizes=True,
+        check_params=_check,
     ),
 )
 

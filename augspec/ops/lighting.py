@@ -1,7 +1,8 @@
 """AlexNet's PCA lighting noise: ``lighting``.
 
 Sampler: ``alpha ~ N(0, alphastd^2)``, three values. Reference: add
-``eigvec @ (alpha * eigval)`` to every pixel, rounded half up once.
+``eigvec @ (alpha * eigval)`` to every pixel, rounded half up once. Replayed params: three
+finite numbers within :data:`MAX_ALPHA_STDS` standard deviations.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from typing import Literal
 
 import numpy as np
 
-from augspec.ops.base import DEFINITION, HW, Factor, Numerics, OpBase, OpDef, Params
+from augspec.ops.base import (
+    DEFINITION,
+    HW,
+    Factor,
+    Numerics,
+    OpBase,
+    OpDef,
+    Params,
+    check_keys,
+    check_number,
+)
 
 # AlexNet's PCA lighting noise: eigenvalues and eigenvectors of the RGB
 # covariance of ImageNet in 0-255 units (the constants Gluon uses).
@@ -45,6 +56,23 @@ def _sample(op: Lighting, rng: np.random.Generator, hw: HW) -> Params:
     return {"alpha": [float(a) for a in rng.normal(0.0, op.alphastd, size=3)]}
 
 
+# numpy's normal draws (doubles) never reach this many standard deviations: a replayed alpha
+# beyond it is an edit (and alpha must be 0 where alphastd is 0).
+MAX_ALPHA_STDS = 64
+_ALPHA_KEYS = ("alpha[0]", "alpha[1]", "alpha[2]")
+
+
+def _check(op: Lighting, params: Params, hw: HW) -> None:
+    check_keys(params, ("alpha",))
+    alpha = params["alpha"]
+    if not isinstance(alpha, list) or len(alpha) != 3:
+        raise ValueError(f"alpha: Expected a list of 3 numbers; received alpha={alpha!r:.80}")
+    bound = MAX_ALPHA_STDS * op.alphastd
+    what = "within {} standard deviations, alphastd={}"
+    for i, key in enumerate(_ALPHA_KEYS):
+        check_number({key: alpha[i]}, key, -bound, bound, what, MAX_ALPHA_STDS, op.alphastd)
+
+
 def _lighting(
     op: Lighting, p: Params, x: np.ndarray, fidelity: str, numerics: Numerics = DEFINITION
 ) -> np.ndarray:
@@ -73,6 +101,7 @@ DEFS = (
         _lighting,
         edge_params=_edges,
         features=_features,
+        check_params=_check,
     ),
 )
 

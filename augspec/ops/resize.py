@@ -23,6 +23,7 @@ from augspec.ops.base import (
     Params,
     Rounding,
     Size,
+    no_check,
     no_params,
     to_uint8,
 )
@@ -146,6 +147,7 @@ DEFS = (
         output_hw=resize_hw,
         features=_features,
         odd_sizes=True,  # the shorter-side rounding
+        check_params=no_check,
     ),
 )
 

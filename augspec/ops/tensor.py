@@ -19,6 +19,7 @@ from augspec.ops.base import (
     OpBase,
     OpDef,
     Params,
+    no_check,
     no_params,
 )
 
@@ -84,8 +85,8 @@ def _normalize(
 
 
 DEFS = (
-    OpDef("to_tensor", ToTensor, ("ToTensor",), no_params, _to_tensor),
-    OpDef("normalize", Normalize, ("Normalize",), no_params, _normalize),
+    OpDef("to_tensor", ToTensor, ("ToTensor",), no_params, _to_tensor, check_params=no_check),
+    OpDef("normalize", Normalize, ("Normalize",), no_params, _normalize, check_params=no_check),
 )
 
 FACTS = ()
