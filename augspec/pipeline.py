@@ -61,6 +61,7 @@ class Pipeline(BaseModel):
                 f"({type(value).__name__})"
             )
         return value
+
     description: str | None = None
     ops: list[AnyOp] = Field(min_length=1)
 

@@ -11,12 +11,24 @@ OP_CASES: dict[str, list[dict[str, Any]]] = {
         {"op": "RandomResizedCrop", "size": [200, 200], "scale": [0.1, 1], "ratio": [0.5, 2]},
         {"op": "random_resized_crop", "size": 24, "interpolation": "nearest"},
     ],
-    "resize": [{"op": "Resize", "size": 20}, {"op": "resize", "size": [12, 30], "interpolation": "bicubic"}],
+    "resize": [
+        {"op": "Resize", "size": 20},
+        {"op": "resize", "size": [12, 30], "interpolation": "bicubic"},
+    ],
     "center_crop": [{"op": "CenterCrop", "size": 8}, {"op": "center_crop", "size": [4, 6]}],
-    "random_crop": [{"op": "RandomCrop", "size": 32, "padding": 4}, {"op": "random_crop", "size": [5, 7]}],
-    "brightness": [{"op": "RandomBrightness", "factor": 0.5}, {"op": "brightness", "factor": [0.2, 1.7]}],
+    "random_crop": [
+        {"op": "RandomCrop", "size": 32, "padding": 4},
+        {"op": "random_crop", "size": [5, 7]},
+    ],
+    "brightness": [
+        {"op": "RandomBrightness", "factor": 0.5},
+        {"op": "brightness", "factor": [0.2, 1.7]},
+    ],
     "contrast": [{"op": "RandomContrast", "factor": 0.5}, {"op": "contrast", "factor": [0.0, 2.0]}],
-    "saturation": [{"op": "RandomSaturation", "factor": 0.5}, {"op": "saturation", "factor": [1, 3]}],
+    "saturation": [
+        {"op": "RandomSaturation", "factor": 0.5},
+        {"op": "saturation", "factor": [1, 3]},
+    ],
     "hue": [{"op": "RandomHue", "factor": 0.5}, {"op": "hue", "factor": [-0.1, 0.2]}],
     "color_jitter": [
         {"op": "ColorJitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5},
@@ -24,10 +36,19 @@ OP_CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "lighting": [{"op": "RandomLighting", "alphastd": 0.1}, {"op": "lighting"}],
     "to_tensor": [{"op": "ToTensor"}],
-    "normalize": [{"op": "Normalize", "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.2, 0.25]}, {"op": "normalize", "mean": [0.5], "std": [0.5]}],
+    "normalize": [
+        {"op": "Normalize", "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.2, 0.25]},
+        {"op": "normalize", "mean": [0.5], "std": [0.5]},
+    ],
     "random_apply": [{"op": "RandomApply", "p": 0.3, "ops": [{"op": "hue", "factor": 0.1}]}],
     "compose": [
-        {"op": "Compose", "ops": [{"op": "RandomFlipLeftRight"}, {"op": "compose", "ops": [{"op": "brightness", "factor": 0.1}]}]}
+        {
+            "op": "Compose",
+            "ops": [
+                {"op": "RandomFlipLeftRight"},
+                {"op": "compose", "ops": [{"op": "brightness", "factor": 0.1}]},
+            ],
+        }
     ],
 }
 
@@ -36,7 +57,11 @@ TENSOR_OPS = {"normalize"}
 
 def pipeline_for(case: dict[str, Any]) -> dict[str, Any]:
     """A whole pipeline around one op case (adding to_tensor before tensor ops)."""
-    ops = [{"op": "to_tensor"}, case] if case["op"].lower() in TENSOR_OPS | {"Normalize".lower()} else [case]
+    ops = (
+        [{"op": "to_tensor"}, case]
+        if case["op"].lower() in TENSOR_OPS | {"Normalize".lower()}
+        else [case]
+    )
     return {"augspec": 1, "ops": ops}
 
 

@@ -23,7 +23,9 @@ import pytest
 from PIL import Image
 
 if importlib.util.find_spec("torch") is None or importlib.util.find_spec("mxnet") is None:
-    pytest.skip("needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True)
+    pytest.skip(
+        "needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True
+    )
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from augspec.backends.gluon_mx import mx  # noqa: E402  (keeps torch's thread count)
@@ -46,7 +48,9 @@ def _spec(*ops: dict[str, Any]) -> augspec.Pipeline:
 FLIP = _spec({"op": "horizontal_flip", "p": 1.0})
 
 
-def _paths(spec: augspec.Pipeline, params: dict[str, Any], backends: tuple[str, ...] = BACKENDS) -> dict[str, Any]:
+def _paths(
+    spec: augspec.Pipeline, params: dict[str, Any], backends: tuple[str, ...] = BACKENDS
+) -> dict[str, Any]:
     """Every way an image meets a pipeline: name -> callable(image)."""
     paths: dict[str, Any] = {"reference": lambda x: augspec.replay(spec, params, x)}
     for b in backends:
@@ -70,14 +74,26 @@ def _messages(paths: dict[str, Any], image: Any) -> dict[str, str]:
 
 # name -> (numpy image, words the message must contain)
 BAD_IMAGES: dict[str, tuple[np.ndarray, list[str]]] = {
-    "int64": (np.zeros((8, 8, 3), np.int64), ["dtype uint8", "received dtype int64", "astype(np.uint8)"]),
+    "int64": (
+        np.zeros((8, 8, 3), np.int64),
+        ["dtype uint8", "received dtype int64", "astype(np.uint8)"],
+    ),
     "float16": (np.zeros((8, 8, 3), np.float16), ["received dtype float16", "Float images"]),
     "bool": (np.zeros((8, 8, 3), bool), ["received dtype bool", "x.astype(np.uint8) * 255"]),
-    "float in [0, 1]": (np.full((8, 8, 3), 0.5, np.float32), ["received dtype float32", "(x * 255)"]),
-    "float outside [0, 1]": (np.full((8, 8, 3), 300.0, np.float32), ["received dtype float32", "outside [0, 1]"]),
+    "float in [0, 1]": (
+        np.full((8, 8, 3), 0.5, np.float32),
+        ["received dtype float32", "(x * 255)"],
+    ),
+    "float outside [0, 1]": (
+        np.full((8, 8, 3), 300.0, np.float32),
+        ["received dtype float32", "outside [0, 1]"],
+    ),
     "NaN pixels": (np.full((8, 8, 3), np.nan, np.float64), ["received dtype float64", "NaN"]),
     "grayscale HxW": (np.zeros((8, 8), np.uint8), ["shape (8, 8)", "grayscale", "np.repeat"]),
-    "grayscale HxWx1": (np.zeros((8, 8, 1), np.uint8), ["shape (8, 8, 1)", "grayscale", "np.repeat"]),
+    "grayscale HxWx1": (
+        np.zeros((8, 8, 1), np.uint8),
+        ["shape (8, 8, 1)", "grayscale", "np.repeat"],
+    ),
     "RGBA": (np.zeros((8, 8, 4), np.uint8), ["shape (8, 8, 4)", "RGBA", "x[..., :3]"]),
     "batch": (np.zeros((2, 8, 8, 3), np.uint8), ["shape (2, 8, 8, 3)", "one image at a time"]),
     "zero height": (np.zeros((0, 8, 3), np.uint8), ["height and width >= 1", "0x8"]),
@@ -99,7 +115,9 @@ def flip_paths() -> dict[str, Any]:
 def test_bad_image_gets_one_error_on_every_path(name: str, flip_paths: dict[str, Any]) -> None:
     image, words = BAD_IMAGES[name]
     messages = _messages(flip_paths, image)
-    assert len(set(messages.values())) == 1, messages  # identical on both backends and the reference
+    assert len(set(messages.values())) == 1, (
+        messages
+    )  # identical on both backends and the reference
     message = messages["reference"]
     assert message.startswith("image: Expected")
     for word in words:
@@ -136,7 +154,9 @@ def test_framework_tensors_get_the_same_error(name: str, flip_paths: dict[str, A
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "P", "CMYK", "I;16", "F", "1"])
-def test_pil_images_other_than_rgb_are_refused_on_every_path(mode: str, flip_paths: dict[str, Any]) -> None:
+def test_pil_images_other_than_rgb_are_refused_on_every_path(
+    mode: str, flip_paths: dict[str, Any]
+) -> None:
     messages = _messages(flip_paths, Image.new(mode, (8, 8)))
     assert set(messages.values()) == {
         f"image: Expected a PIL image in mode 'RGB'; received mode {mode!r}. Use .convert('RGB')"
@@ -149,7 +169,9 @@ def test_non_images_are_refused_naming_their_type(thing: Any, flip_paths: dict[s
         assert f"received {type(thing).__name__}" in message and "numpy array" in message, path
 
 
-def test_each_backend_names_what_it_takes_for_the_other_frameworks_tensor(flip_paths: dict[str, Any]) -> None:
+def test_each_backend_names_what_it_takes_for_the_other_frameworks_tensor(
+    flip_paths: dict[str, Any],
+) -> None:
     image = np.zeros((8, 8, 3), np.uint8)
     nd, tensor = mx.nd.array(image, dtype="uint8"), torch.zeros((3, 8, 8), dtype=torch.uint8)
     for path, fn in flip_paths.items():
@@ -157,7 +179,10 @@ def test_each_backend_names_what_it_takes_for_the_other_frameworks_tensor(flip_p
             with pytest.raises(ValueError, match="torch uint8 CHW tensor.*received NDArray"):
                 fn(nd)
         elif "gluon" in path:
-            with pytest.raises(ValueError, match="Expected an mx NDArray, numpy array or PIL image; received Tensor"):
+            with pytest.raises(
+                ValueError,
+                match="Expected an mx NDArray, numpy array or PIL image; received Tensor",
+            ):
                 fn(tensor)
 
 
@@ -174,12 +199,16 @@ ONE_BY_ONE: dict[str, list[dict[str, Any]]] = {
     "contrast": [{"op": "contrast", "factor": 0.5}],
     "saturation": [{"op": "saturation", "factor": 0.5}],
     "hue": [{"op": "hue", "factor": 0.5}],
-    "color_jitter": [{"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5}],
+    "color_jitter": [
+        {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5}
+    ],
     "lighting": [{"op": "lighting", "alphastd": 0.1}],
     "to_tensor": [{"op": "to_tensor"}],
     "normalize": [{"op": "to_tensor"}, {"op": "normalize", "mean": [0.5], "std": [0.5]}],
     "random_apply": [{"op": "random_apply", "p": 1.0, "ops": [{"op": "vertical_flip", "p": 1.0}]}],
-    "compose": [{"op": "compose", "ops": [{"op": "resize", "size": [2, 2]}, {"op": "hue", "factor": 0.1}]}],
+    "compose": [
+        {"op": "compose", "ops": [{"op": "resize", "size": [2, 2]}, {"op": "hue", "factor": 0.1}]}
+    ],
 }
 ONE = np.array([[[10, 200, 30]]], np.uint8)
 
@@ -229,11 +258,16 @@ def test_gluon_native_random_resized_crop_on_1x1_fails_clearly_or_runs() -> None
     ("op", "words"),
     [
         ({"op": "center_crop", "size": 9}, ["center_crop", "size <= image size 8x10", "size=9"]),
-        ({"op": "random_crop", "size": [4, 12]}, ["random_crop", "padded image size 8x10", "size=(4, 12)"]),
+        (
+            {"op": "random_crop", "size": [4, 12]},
+            ["random_crop", "padded image size 8x10", "size=(4, 12)"],
+        ),
         ({"op": "random_crop", "size": 12, "padding": 1}, ["padded image size 10x12", "padding=1"]),
     ],
 )
-def test_crop_larger_than_the_image_is_refused_on_every_path(op: dict[str, Any], words: list[str]) -> None:
+def test_crop_larger_than_the_image_is_refused_on_every_path(
+    op: dict[str, Any], words: list[str]
+) -> None:
     spec = _spec(op)
     with pytest.raises(ValueError) as err:
         augspec.sample(spec, 0, image_size=(8, 10))
@@ -264,15 +298,23 @@ def test_colour_factors_over_the_limit_are_refused_in_the_spec(op: dict[str, Any
     image = np.full((4, 5, 3), 100, np.uint8)
     for backend in ("torchvision", "gluon"):  # the largest allowed factor runs on both
         for fidelity in ("native", "spec"):
-            out = augspec.compile(_spec({"op": op["op"], **ok}), backend=backend, fidelity=fidelity)(image)
+            out = augspec.compile(
+                _spec({"op": op["op"], **ok}), backend=backend, fidelity=fidelity
+            )(image)
             assert np.asarray(augspec.to_numpy(out)).shape == (4, 5, 3)
 
 
 @pytest.mark.parametrize(
     ("op", "words"),
     [
-        ({"op": "resize", "size": [100000, 100000]}, ["size[0]", "less than or equal to 16384", "100000"]),
-        ({"op": "resize", "size": 100000}, ["(resize).size", "less than or equal to 16384", "size=100000"]),
+        (
+            {"op": "resize", "size": [100000, 100000]},
+            ["size[0]", "less than or equal to 16384", "100000"],
+        ),
+        (
+            {"op": "resize", "size": 100000},
+            ["(resize).size", "less than or equal to 16384", "size=100000"],
+        ),
         ({"op": "random_resized_crop", "size": [224, 20000]}, ["size[1]", "16384", "20000"]),
         ({"op": "center_crop", "size": 16385}, ["(center_crop).size", "16384"]),
         ({"op": "random_crop", "size": 4, "padding": 10**9}, ["padding", "16384", "1000000000"]),
@@ -290,10 +332,15 @@ def test_sizes_over_the_limit_are_refused_in_the_spec(op: dict[str, Any], words:
     ("op", "words"),
     [
         ({"op": "resize", "size": 16384}, ["ops[0] (resize) output", "<= 16384", "16384x20480"]),
-        ({"op": "random_crop", "size": 8, "padding": 8200}, ["padded image <= 16384x16384", "padding=8200"]),
+        (
+            {"op": "random_crop", "size": 8, "padding": 8200},
+            ["padded image <= 16384x16384", "padding=8200"],
+        ),
     ],
 )
-def test_sizes_over_the_limit_from_the_image_are_refused_before_allocating(op: dict[str, Any], words: list[str]) -> None:
+def test_sizes_over_the_limit_from_the_image_are_refused_before_allocating(
+    op: dict[str, Any], words: list[str]
+) -> None:
     spec = _spec(op)
     image = np.zeros((8, 10, 3), np.uint8)
     with pytest.raises(ValueError) as err:
@@ -313,7 +360,10 @@ def test_sizes_over_the_limit_from_the_image_are_refused_before_allocating(op: d
 
 
 def test_the_largest_image_is_accepted() -> None:
-    assert trace_hw(_spec({"op": "resize", "size": [MAX_SIDE, MAX_SIDE]}), (MAX_SIDE, 1))[-1] == (MAX_SIDE, MAX_SIDE)
+    assert trace_hw(_spec({"op": "resize", "size": [MAX_SIDE, MAX_SIDE]}), (MAX_SIDE, 1))[-1] == (
+        MAX_SIDE,
+        MAX_SIDE,
+    )
 
 
 # ---- Normalize ---------------------------------------------------------------------
@@ -332,7 +382,9 @@ def test_the_largest_image_is_accepted() -> None:
         ([float("nan")], [1.0], ["(normalize).mean[0]", "finite"]),
     ],
 )
-def test_bad_normalize_is_refused_in_the_spec(mean: list[float], std: list[float], words: list[str]) -> None:
+def test_bad_normalize_is_refused_in_the_spec(
+    mean: list[float], std: list[float], words: list[str]
+) -> None:
     with pytest.raises(augspec.SpecError) as err:
         _spec({"op": "to_tensor"}, {"op": "normalize", "mean": mean, "std": std})
     for word in words:
@@ -353,17 +405,32 @@ def test_normalize_at_the_float32_limits_runs_alike_on_both_backends() -> None:
 # ---- spec files --------------------------------------------------------------------
 
 MALFORMED = {
-    "unknown op": ("augspec: 1\nops: [{op: flop}]\n", ["ops[0]", "Unknown op", "op='flop'", "horizontal_flip"]),
-    "unknown field": ("augspec: 1\nops: [{op: resize, size: 4, sise: 5}]\n", ["sise", "did you mean 'size'"]),
-    "string number": ("augspec: 1\nops: [{op: brightness, factor: '0.5'}]\n", ["(brightness).factor", "'0.5'"]),
+    "unknown op": (
+        "augspec: 1\nops: [{op: flop}]\n",
+        ["ops[0]", "Unknown op", "op='flop'", "horizontal_flip"],
+    ),
+    "unknown field": (
+        "augspec: 1\nops: [{op: resize, size: 4, sise: 5}]\n",
+        ["sise", "did you mean 'size'"],
+    ),
+    "string number": (
+        "augspec: 1\nops: [{op: brightness, factor: '0.5'}]\n",
+        ["(brightness).factor", "'0.5'"],
+    ),
     "bad YAML": ("augspec: 1\nops: [{op: flip\n", ["Invalid YAML", "line"]),
-    "python tag": ("augspec: 1\nops: !!python/object/apply:os.system [ls]\n", ["Invalid YAML (safe loader)"]),
+    "python tag": (
+        "augspec: 1\nops: !!python/object/apply:os.system [ls]\n",
+        ["Invalid YAML (safe loader)"],
+    ),
     "empty": ("", ["empty file"]),
     "not a mapping": ("- 1\n- 2\n", ["Expected a mapping"]),
     "no ops": ("augspec: 1\n", ["ops", "nothing for ops"]),
     "empty ops": ("augspec: 1\nops: []\n", ["ops", "at least 1 item"]),
     "wrong version": ("augspec: 2\nops: [{op: to_tensor}]\n", ["augspec", "1"]),
-    "NaN in JSON": ('{"augspec": 1, "ops": [{"op": "brightness", "factor": NaN}]}', ["finite number", "NaN"]),
+    "NaN in JSON": (
+        '{"augspec": 1, "ops": [{"op": "brightness", "factor": NaN}]}',
+        ["finite number", "NaN"],
+    ),
     "order": ("augspec: 1\nops: [{op: to_tensor}, {op: horizontal_flip}]\n", ["before to_tensor"]),
 }
 
@@ -413,7 +480,10 @@ def test_truncated_cifar_file_fails_its_checksum(small_cifar: tuple[Path, dict[s
     message = str(err.value)
     assert str(path) in message and f"Expected md5 {sums['data_batch_1']}" in message
     assert "received md5" in message and "1000 bytes" in message and "download again" in message
-    with pytest.raises(ValueError, match="data_batch_1: Expected a CIFAR python-pickle batch; the file is truncated"):
+    with pytest.raises(
+        ValueError,
+        match="data_batch_1: Expected a CIFAR python-pickle batch; the file is truncated",
+    ):
         cifar.load_cifar10(root, verify=False)
 
 
@@ -422,11 +492,16 @@ def test_official_cifar_checksums_are_checked(small_cifar: tuple[Path, dict[str,
     folder = cifar.cifar_folder(root)
     for k in (3, 4, 5):  # complete the official file list with copies
         (folder / f"data_batch_{k}").write_bytes((folder / "data_batch_1").read_bytes())
-    with pytest.raises(ValueError, match=f"data_batch_1: Expected md5 {cifar.FILE_MD5['data_batch_1']}; received md5"):
+    with pytest.raises(
+        ValueError,
+        match=f"data_batch_1: Expected md5 {cifar.FILE_MD5['data_batch_1']}; received md5",
+    ):
         cifar.load_cifar10(root)
 
 
-def test_corrupt_cifar_bytes_always_get_a_value_error(small_cifar: tuple[Path, dict[str, str]]) -> None:
+def test_corrupt_cifar_bytes_always_get_a_value_error(
+    small_cifar: tuple[Path, dict[str, str]],
+) -> None:
     root, _ = small_cifar
     path = cifar.cifar_folder(root) / "data_batch_1"
     original = path.read_bytes()
@@ -444,7 +519,10 @@ def test_corrupt_cifar_bytes_always_get_a_value_error(small_cifar: tuple[Path, d
 
 
 def test_missing_cifar_folder_says_where_and_what_to_download(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"Expected the CIFAR-10 files in .*cifar-10-batches-py; missing data_batch_1"):
+    with pytest.raises(
+        ValueError,
+        match=r"Expected the CIFAR-10 files in .*cifar-10-batches-py; missing data_batch_1",
+    ):
         cifar.load_cifar10(tmp_path)
 
 
@@ -472,15 +550,26 @@ CORRUPT = {
     "empty": (lambda good: b"", "not an .npz (zip) file"),
     "random bytes": (lambda good: np.random.default_rng(0).bytes(3000), "not an .npz (zip) file"),
     "truncated": (lambda good: good[: len(good) // 2], "BadZipFile"),
-    "bit flip": (lambda good: good[:200] + bytes([good[200] ^ 0xFF]) + good[201:], "cannot be read"),
+    "bit flip": (
+        lambda good: good[:200] + bytes([good[200] ^ 0xFF]) + good[201:],
+        "cannot be read",
+    ),
     "plain npy": (lambda good: _npy(), "single .npy array"),
     "npz without meta": (lambda good: _npz(a0=np.arange(3)), "KeyError: '__meta__'"),
-    "meta not JSON": (lambda good: _npz(__meta__=np.frombuffer(b"nope", np.uint8)), "JSONDecodeError"),
-    "other format": (lambda good: _npz(__meta__=_meta({"format": "x", "tree": {}})), "with format 'x'"),
+    "meta not JSON": (
+        lambda good: _npz(__meta__=np.frombuffer(b"nope", np.uint8)),
+        "JSONDecodeError",
+    ),
+    "other format": (
+        lambda good: _npz(__meta__=_meta({"format": "x", "tree": {}})),
+        "with format 'x'",
+    ),
     "meta a list": (lambda good: _npz(__meta__=_meta([1])), "with format '<list>'"),
     "no tree": (lambda good: _npz(__meta__=_meta({"format": checkpoint.FORMAT})), "with a 'tree'"),
     "missing array": (
-        lambda good: _npz(__meta__=_meta({"format": checkpoint.FORMAT, "tree": {"__array__": "a7"}})),
+        lambda good: _npz(
+            __meta__=_meta({"format": checkpoint.FORMAT, "tree": {"__array__": "a7"}})
+        ),
         "index does not match its arrays",
     ),
 }
@@ -493,7 +582,9 @@ def _npy() -> bytes:
 
 
 @pytest.mark.parametrize("name", list(CORRUPT))
-def test_corrupt_checkpoint_gets_a_value_error_naming_the_file(name: str, good_checkpoint: bytes, tmp_path: Path) -> None:
+def test_corrupt_checkpoint_gets_a_value_error_naming_the_file(
+    name: str, good_checkpoint: bytes, tmp_path: Path
+) -> None:
     make, words = CORRUPT[name]
     path = tmp_path / "checkpoint.npz"
     path.write_bytes(make(good_checkpoint))

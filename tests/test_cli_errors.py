@@ -18,7 +18,9 @@ import pytest
 from PIL import Image
 
 if importlib.util.find_spec("torch") is None or importlib.util.find_spec("mxnet") is None:
-    pytest.skip("needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True)
+    pytest.skip(
+        "needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True
+    )
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from augspec.backends.gluon_mx import mx  # noqa: E402, F401  (keeps torch's thread count)
@@ -70,18 +72,58 @@ def _train(spec: Path, out: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def test_show_errors(files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_errors(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = str(tmp_path / "g.png")
-    _fails(["show", str(tmp_path / "missing.yaml"), "--out", out], capsys, "missing.yaml", "Cannot read file")
+    _fails(
+        ["show", str(tmp_path / "missing.yaml"), "--out", out],
+        capsys,
+        "missing.yaml",
+        "Cannot read file",
+    )
     _fails(["show", str(files["unknown_op"]), "--out", out], capsys, "Unknown op", "op='flop'")
-    _fails(["show", str(files["flip"]), "--image", str(tmp_path / "nope.png"), "--out", out], capsys,
-           "image: Expected a readable image file", "nope.png")
-    _fails(["show", str(files["flip"]), "--image", str(files["text"]), "--out", out], capsys,
-           "not_an_image.png", "cannot identify image file")
-    _fails(["show", str(files["crop"]), "--image", str(files["one"]), "--backend", "gluon", "--out", out],
-           capsys, "center_crop", "image size 1x1", "size=64")
-    _fails(["show", str(files["flip"]), "--backend", "reference", "--out", str(files["text"] / "g.png")],
-           capsys, "Error: [Errno", "not_an_image.png")  # an OSError: its type and message
+    _fails(
+        ["show", str(files["flip"]), "--image", str(tmp_path / "nope.png"), "--out", out],
+        capsys,
+        "image: Expected a readable image file",
+        "nope.png",
+    )
+    _fails(
+        ["show", str(files["flip"]), "--image", str(files["text"]), "--out", out],
+        capsys,
+        "not_an_image.png",
+        "cannot identify image file",
+    )
+    _fails(
+        [
+            "show",
+            str(files["crop"]),
+            "--image",
+            str(files["one"]),
+            "--backend",
+            "gluon",
+            "--out",
+            out,
+        ],
+        capsys,
+        "center_crop",
+        "image size 1x1",
+        "size=64",
+    )
+    _fails(
+        [
+            "show",
+            str(files["flip"]),
+            "--backend",
+            "reference",
+            "--out",
+            str(files["text"] / "g.png"),
+        ],
+        capsys,
+        "Error: [Errno",
+        "not_an_image.png",
+    )  # an OSError: its type and message
 
 
 def test_gluon_native_random_resized_crop_on_1x1_is_one_line(
@@ -104,16 +146,29 @@ def test_image_files_are_converted_to_rgb_on_both_backends(
     assert capsys.readouterr().err == ""
 
 
-def test_parity_and_schema_errors(files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_parity_and_schema_errors(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _fails(["parity", str(files["unknown_op"]), "--out", str(tmp_path / "p")], capsys, "Unknown op")
     _fails(["parity", str(files["crop"]), "--image", str(files["one"]), "--samples", "2", "--out",
             str(tmp_path / "p")], capsys, "image size 1x1")  # fmt: skip
     _fails(["schema", "--out", str(files["text"] / "s.json")], capsys, "NotADirectoryError")
 
 
-def test_validate_lists_every_problem_with_exit_1(files: dict[str, Path], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(files["unknown_op"]), str(tmp_path / "missing.yaml"), str(files["flip"])]) == 1
+def test_validate_lists_every_problem_with_exit_1(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "validate",
+                str(files["unknown_op"]),
+                str(tmp_path / "missing.yaml"),
+                str(files["flip"]),
+            ]
+        )
+        == 1
+    )
     captured = capsys.readouterr()
     assert "flop.yaml: ops[0] (flop): Unknown op" in captured.err
     assert "missing.yaml: <file>: Cannot read file" in captured.err
@@ -123,49 +178,98 @@ def test_validate_lists_every_problem_with_exit_1(files: dict[str, Path], tmp_pa
 def test_train_errors_come_before_any_training(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _fails(_train(files["flip"], tmp_path / "a", "--data", str(tmp_path / "nocifar")), capsys,
-           "Expected the CIFAR-10 files in", "missing data_batch_1", "cifar-10-python.tar.gz")
-    _fails(_train(files["crop"], tmp_path / "b", "--synthetic", "20"), capsys,
-           "--spec: ops[0] center_crop", "image size 32x32", "CIFAR-10 images are 32x32")
+    _fails(
+        _train(files["flip"], tmp_path / "a", "--data", str(tmp_path / "nocifar")),
+        capsys,
+        "Expected the CIFAR-10 files in",
+        "missing data_batch_1",
+        "cifar-10-python.tar.gz",
+    )
+    _fails(
+        _train(files["crop"], tmp_path / "b", "--synthetic", "20"),
+        capsys,
+        "--spec: ops[0] center_crop",
+        "image size 32x32",
+        "CIFAR-10 images are 32x32",
+    )
     # DDP would run these in two spawned processes: refused before spawning.
-    _fails(_train(files["crop"], tmp_path / "c", "--synthetic", "20", "--devices", "cpu:2"), capsys,
-           "--spec: ops[0] center_crop")
-    _fails(_train(files["flip"], tmp_path / "d", "--synthetic", "20", "--test-spec", str(files["unknown_op"])),
-           capsys, "flop.yaml", "Unknown op")
+    _fails(
+        _train(files["crop"], tmp_path / "c", "--synthetic", "20", "--devices", "cpu:2"),
+        capsys,
+        "--spec: ops[0] center_crop",
+    )
+    _fails(
+        _train(
+            files["flip"],
+            tmp_path / "d",
+            "--synthetic",
+            "20",
+            "--test-spec",
+            str(files["unknown_op"]),
+        ),
+        capsys,
+        "flop.yaml",
+        "Unknown op",
+    )
 
 
 @pytest.mark.parametrize("data", [b"", b"PK\x03\x04 truncated", bytes(range(256)) * 8])
 @pytest.mark.parametrize("devices", ["cpu", "cpu:2"])
 def test_corrupt_checkpoint_with_resume(
-    data: bytes, devices: str, files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    data: bytes,
+    devices: str,
+    files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     (tmp_path / "checkpoint.npz").write_bytes(data)
-    _fails(_train(files["flip"], tmp_path, "--synthetic", "20", "--resume", "--devices", devices), capsys,
-           "Expected an augspec checkpoint", "checkpoint.npz", "corrupt or truncated")
+    _fails(
+        _train(files["flip"], tmp_path, "--synthetic", "20", "--resume", "--devices", devices),
+        capsys,
+        "Expected an augspec checkpoint",
+        "checkpoint.npz",
+        "corrupt or truncated",
+    )
 
 
-def test_a_checkpoint_not_from_training_is_refused(files: dict[str, Path], tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_checkpoint_not_from_training_is_refused(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from augspec.trainers import checkpoint
 
     checkpoint.save(tmp_path / "checkpoint.npz", {"epoch": 1})
-    _fails(_train(files["flip"], tmp_path, "--synthetic", "20", "--resume"), capsys,
-           "Expected a training checkpoint with", "without spec_hash", "checkpoint.npz")
+    _fails(
+        _train(files["flip"], tmp_path, "--synthetic", "20", "--resume"),
+        capsys,
+        "Expected a training checkpoint with",
+        "without spec_hash",
+        "checkpoint.npz",
+    )
 
 
 def test_framework_errors_are_one_line_and_traceback_shows_them(
-    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def boom(args: object) -> int:
-        raise RuntimeError("MXNetError: Check failed: src_idx < dshape_len\nStack trace:\n  [bt] (0) libmxnet.so")
+        raise RuntimeError(
+            "MXNetError: Check failed: src_idx < dshape_len\nStack trace:\n  [bt] (0) libmxnet.so"
+        )
 
     monkeypatch.setattr(augspec.cli_show, "run", boom)
     args = ["show", str(files["flip"]), "--out", str(tmp_path / "g.png")]
     err = _fails(args, capsys)
-    assert err.strip() == "augspec show: error: RuntimeError: MXNetError: Check failed: src_idx < dshape_len"
+    assert (
+        err.strip()
+        == "augspec show: error: RuntimeError: MXNetError: Check failed: src_idx < dshape_len"
+    )
     assert main(["--traceback", *args]) == 2
     err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and err.strip().splitlines()[-1].startswith("augspec show: error:")
+    assert "Traceback (most recent call last)" in err and err.strip().splitlines()[-1].startswith(
+        "augspec show: error:"
+    )
     monkeypatch.setenv("AUGSPEC_TRACEBACK", "1")
     assert main(args) == 2
     assert "Traceback (most recent call last)" in capsys.readouterr().err

@@ -22,9 +22,13 @@ def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.count(": ok (") == len(EXAMPLES)
 
 
-def test_validate_lists_every_error_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_lists_every_error_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("augspec: 1\nops:\n - {op: RandomBlur}\n - {op: RandomResizedCrop, size: 9, scale: [0.9, 0.1]}\n")
+    bad.write_text(
+        "augspec: 1\nops:\n - {op: RandomBlur}\n - {op: RandomResizedCrop, size: 9, scale: [0.9, 0.1]}\n"
+    )
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     assert main(["validate", str(bad), str(EXAMPLES[0]), str(empty)]) == 1
@@ -32,7 +36,9 @@ def test_validate_lists_every_error_and_exits_1(tmp_path: Path, capsys: pytest.C
     err = captured.err.splitlines()
     assert len(err) == 3
     assert err[0].startswith(f"{bad}: ops[0] (RandomBlur): Unknown op")
-    assert err[1].startswith(f"{bad}: ops[1] (RandomResizedCrop).scale: Expected scale as (min, max)")
+    assert err[1].startswith(
+        f"{bad}: ops[1] (RandomResizedCrop).scale: Expected scale as (min, max)"
+    )
     assert "received scale=[0.9, 0.1]" in err[1]
     assert err[2].startswith(f"{empty}: <file>: Expected a mapping")
     assert ": ok (" in captured.out
@@ -49,14 +55,20 @@ def test_schema_is_valid_json_schema_and_accepts_examples(tmp_path: Path) -> Non
     schema = json.loads(out.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     for path in EXAMPLES:
-        data = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
+        data = (
+            json.loads(path.read_text())
+            if path.suffix == ".json"
+            else yaml.safe_load(path.read_text())
+        )
         jsonschema.validate(data, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"augspec": 1, "ops": [{"op": "flip"}]}, schema)
 
 
 def test_console_script_runs() -> None:
-    proc = subprocess.run([sys.executable, "-m", "augspec", "schema"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "augspec", "schema"], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0 and json.loads(proc.stdout)["title"] == "augspec pipeline"
 
 
@@ -76,9 +88,14 @@ def test_missing_backend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     from augspec import backends
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "mxnet" else real(n, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "mxnet" else real(n, *a)
+    )
     assert "gluon" not in backends.available()
     with pytest.raises(ValueError, match=r"pip install 'augspec\[mxnet\]'"):
         backends.load("gluon")
-    with pytest.raises(ValueError, match="Expected backend one of reference, torchvision, torchvision-v2, gluon, torch-batched; received backend='keras'"):
+    with pytest.raises(
+        ValueError,
+        match="Expected backend one of reference, torchvision, torchvision-v2, gluon, torch-batched; received backend='keras'",
+    ):
         backends.load("keras")

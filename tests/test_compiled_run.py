@@ -40,8 +40,10 @@ def test_torchvision_run_checks_every_new_kind_of_input() -> None:
     ):
         with pytest.raises(ValueError, match=message):
             compiled(bad)
-    assert np.array_equal(np.asarray(augspec.compile(augspec.validate_data(FLIP), "torchvision")(good)),
-                          np.asarray(good)[:, ::-1])
+    assert np.array_equal(
+        np.asarray(augspec.compile(augspec.validate_data(FLIP), "torchvision")(good)),
+        np.asarray(good)[:, ::-1],
+    )
 
 
 def test_gluon_run_checks_every_new_kind_of_input() -> None:
@@ -66,15 +68,24 @@ def test_compiled_call_checks_prepares_then_runs_native() -> None:
     from augspec.compiled import Compiled
 
     seen: list[str] = []
-    plain = Compiled("x", "native", lambda image: image + 1, check=lambda image: seen.append("check"),
-                     prepare=lambda image: image * 10)
+    plain = Compiled(
+        "x",
+        "native",
+        lambda image: image + 1,
+        check=lambda image: seen.append("check"),
+        prepare=lambda image: image * 10,
+    )
     assert plain(1) == 11 and seen == ["check"]
 
 
 def test_gluon_random_resized_crop_guard_after_cached_shapes() -> None:
     gluon = pytest.importorskip("augspec.backends.gluon")
     mx = gluon.mx
-    rrc = {"ops": [{"op": "random_resized_crop", "size": [4, 1], "scale": [0.01, 0.02], "ratio": [1, 1]}]}
+    rrc = {
+        "ops": [
+            {"op": "random_resized_crop", "size": [4, 1], "scale": [0.01, 0.02], "ratio": [1, 1]}
+        ]
+    }
     compiled = augspec.compile(augspec.validate_data(rrc), "gluon")
     big = mx.nd.array(_image(40, 40), dtype="uint8")
     for _ in range(2):

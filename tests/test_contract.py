@@ -88,7 +88,9 @@ def test_backend_provides_the_contract(name: str) -> None:
         if rec.status == "ported":
             assert rec.why, f"{name}.{op}: a port says why (what the framework lacks)"
         if rec.substitute is not None and rec.build is not None:
-            assert rec.substitute.build is not None, f"{name}.{op}: a compiling backend builds its substitute"
+            assert rec.substitute.build is not None, (
+                f"{name}.{op}: a compiling backend builds its substitute"
+            )
 
 
 def test_unknown_op_lists_what_a_backend_knows() -> None:
@@ -104,7 +106,9 @@ def test_unknown_backend_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize("fidelity", FIDELITIES)
 @pytest.mark.parametrize("name", ALL_BACKENDS)
-@pytest.mark.parametrize(("op_name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("op_name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_replay_agrees_with_the_reference(
     op_name: str, case: dict[str, Any], name: str, fidelity: str, photo: np.ndarray
 ) -> None:
@@ -118,7 +122,9 @@ def test_replay_agrees_with_the_reference(
         params = augspec.sample(spec, seed=seed, index=seed, image_size=hw)
         ref = _as_255(augspec.replay(spec, params, photo))
         out = _as_255(module.to_numpy(module.replay(spec, params, photo, fidelity)))
-        assert out.shape == ref.shape, f"{name} {op_name} seed {seed}: shape {out.shape} vs {ref.shape}"
+        assert out.shape == ref.shape, (
+            f"{name} {op_name} seed {seed}: shape {out.shape} vs {ref.shape}"
+        )
         assert tuple(out.shape[:2]) == tuple(out_shape) or tuple(out.shape[1:]) == tuple(out_shape)
         diff = np.abs(out - ref)
         if held_to_tolerance:
@@ -130,7 +136,9 @@ def test_replay_agrees_with_the_reference(
 
 @pytest.mark.parametrize("fidelity", FIDELITIES)
 @pytest.mark.parametrize("name", [b for b in ALL_BACKENDS if b != "torch-batched"])
-@pytest.mark.parametrize(("op_name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("op_name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_compile_runs_every_op(
     op_name: str, case: dict[str, Any], name: str, fidelity: str, photo: np.ndarray
 ) -> None:
@@ -160,7 +168,9 @@ def test_sample_compile_and_replay_take_a_pipeline_a_dict_or_a_path(photo: np.nd
     spec = augspec.load(path)
     data = augspec.io.to_data(spec)
     hw = (int(photo.shape[0]), int(photo.shape[1]))
-    drawn = [augspec.sample(s, seed=3, index=1, image_size=hw) for s in (spec, data, path, str(path))]
+    drawn = [
+        augspec.sample(s, seed=3, index=1, image_size=hw) for s in (spec, data, path, str(path))
+    ]
     assert all(p == drawn[0] for p in drawn)
     outs = [augspec.replay(s, drawn[0], photo) for s in (spec, data, path)]
     assert all(np.array_equal(o, outs[0]) for o in outs)

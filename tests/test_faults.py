@@ -156,7 +156,9 @@ def test_sigkill_mid_epoch_then_resume_equals_uninterrupted_run(
     assert not stale.exists() and not list(tmp_path.glob(".*.tmp"))
 
 
-def _run_and_resume_mid_epoch_2(argv: list[str], out: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _run_and_resume_mid_epoch_2(
+    argv: list[str], out: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Run ``argv`` into ``out`` (a copy kept in ``out/../whole``), then resume it from its
     mid-epoch checkpoint in epoch 2 (no kill needed: the checkpoint is put back)."""
     real_save = checkpoint.save

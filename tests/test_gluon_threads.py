@@ -45,7 +45,9 @@ print(os.environ.get("MXNET_OMP_MAX_THREADS"), *spent[:2])
 
 
 def _busy_threads(imp: str) -> tuple[str, int, int]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MXNET_OMP_MAX_THREADS")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MXNET_OMP_MAX_THREADS")
+    }
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", CODE.format(imp=imp)],
         capture_output=True, text=True, env=env, timeout=300, check=False,

@@ -32,8 +32,12 @@ def _needs(*packages: str) -> None:
         pytest.skip(f"needs {', '.join(missing)}")
 
 
-BACKENDS = {"torchvision": ("torch", "torchvision"), "torchvision-v2": ("torch", "torchvision"),
-            "gluon": ("mxnet",), "reference": ()}
+BACKENDS = {
+    "torchvision": ("torch", "torchvision"),
+    "torchvision-v2": ("torch", "torchvision"),
+    "gluon": ("mxnet",),
+    "reference": (),
+}
 
 
 class CompiledImages:

@@ -22,7 +22,9 @@ def _draws(spec: augspec.Pipeline, n: int, hw=(64, 80), seed: int = 7) -> list[d
     return [augspec.sample(spec, seed, 0, i, hw)["ops"][0] for i in range(n)]
 
 
-@pytest.mark.parametrize(("name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_params_are_json_and_check_against_their_spec(name: str, case: dict) -> None:
     spec = validate_data(pipeline_for(case))
     params = augspec.sample(spec, 1, 2, 3, (48, 40))
@@ -82,7 +84,9 @@ def test_factor_ranges_are_uniform(op: dict, lo: float, hi: float) -> None:
 
 
 def test_color_jitter_order_is_a_uniform_permutation() -> None:
-    spec = _spec({"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.1})
+    spec = _spec(
+        {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.1}
+    )
     draws = _draws(spec, 2400)
     orders = [tuple(d["order"]) for d in draws]
     assert all(sorted(o) == ["brightness", "contrast", "hue", "saturation"] for o in orders)
@@ -144,15 +148,21 @@ def test_random_crop_larger_than_image_is_refused() -> None:
 
 
 def test_sizes_are_traced_through_the_pipeline() -> None:
-    spec = _spec({"op": "resize", "size": 40}, {"op": "center_crop", "size": 40}, {"op": "random_crop", "size": 30})
+    spec = _spec(
+        {"op": "resize", "size": 40},
+        {"op": "center_crop", "size": 40},
+        {"op": "random_crop", "size": 30},
+    )
     params = augspec.sample(spec, 0, 0, 0, (80, 120))
     top, left = params["ops"][2]["top"], params["ops"][2]["left"]
     assert 0 <= top <= 10 and 0 <= left <= 10
 
 
 def test_random_apply_samples_children_whatever_it_decides() -> None:
-    spec = _spec({"op": "random_apply", "p": 0.5, "ops": [{"op": "brightness", "factor": 0.5}]},
-                 {"op": "hue", "factor": 0.2})
+    spec = _spec(
+        {"op": "random_apply", "p": 0.5, "ops": [{"op": "brightness", "factor": 0.5}]},
+        {"op": "hue", "factor": 0.2},
+    )
     draws = [augspec.sample(spec, 0, 0, i, (8, 8))["ops"] for i in range(400)]
     applied = [d[0]["apply"] for d in draws]
     assert 150 < sum(applied) < 250
@@ -162,7 +172,12 @@ def test_random_apply_samples_children_whatever_it_decides() -> None:
 def test_check_params_refuses_params_of_another_spec() -> None:
     a = _spec({"op": "horizontal_flip"})
     b = _spec({"op": "vertical_flip"})
-    with pytest.raises(ValueError, match=r"params.ops\[0\]: Expected params for op='vertical_flip'"):
+    with pytest.raises(
+        ValueError, match=r"params.ops\[0\]: Expected params for op='vertical_flip'"
+    ):
         check_params(b, augspec.sample(a, 0, 0, 0, (4, 4)))
     with pytest.raises(ValueError, match="Expected 2 entries"):
-        check_params(_spec({"op": "hue", "factor": 0.1}, {"op": "to_tensor"}), augspec.sample(a, 0, 0, 0, (4, 4)))
+        check_params(
+            _spec({"op": "hue", "factor": 0.1}, {"op": "to_tensor"}),
+            augspec.sample(a, 0, 0, 0, (4, 4)),
+        )

@@ -89,7 +89,11 @@ def probe() -> dict[str, Any]:
     for backend in ("reference", "torchvision", "gluon"):
         for fidelity in ("native", "spec") if backend != "reference" else ("native",):
             out[f"replay {backend} {fidelity}"] = [
-                _sha(augspec.replay(spec, augspec.sample(spec, 5, 1, i, (40, 48)), x[i], backend, fidelity))
+                _sha(
+                    augspec.replay(
+                        spec, augspec.sample(spec, 5, 1, i, (40, 48)), x[i], backend, fidelity
+                    )
+                )
                 if backend != "reference"
                 else _sha(augspec.replay(spec, augspec.sample(spec, 5, 1, i, (40, 48)), x[i]))
                 for i in range(4)
@@ -109,7 +113,9 @@ def probe() -> dict[str, Any]:
     ]
     ttrain.seed_all(3)
     out["torch init"] = _sha(
-        np.concatenate([v.numpy().ravel() for v in models_torch.resnet18(10, 3, 8).state_dict().values()])
+        np.concatenate(
+            [v.numpy().ravel() for v in models_torch.resnet18(10, 3, 8).state_dict().values()]
+        )
     )
     gtrain.seed_all(3)
     net = gtrain.prepare(models_gluon.resnet18(10, 3, 8), gtrain.devices("cpu"), hybridize=False)

@@ -20,7 +20,9 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def test_every_op_has_a_test_case() -> None:
-    assert set(OP_CASES) == set(OP_NAMES), f"ops without a test case: {set(OP_NAMES) - set(OP_CASES)}"
+    assert set(OP_CASES) == set(OP_NAMES), (
+        f"ops without a test case: {set(OP_NAMES) - set(OP_CASES)}"
+    )
 
 
 def test_every_alias_maps_to_a_known_op() -> None:
@@ -30,7 +32,9 @@ def test_every_alias_maps_to_a_known_op() -> None:
         assert spec.ops[-1].op == name
 
 
-@pytest.mark.parametrize(("name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_round_trip_dict_json_yaml(name: str, case: dict) -> None:
     spec = validate_data(pipeline_for(case))
     assert spec.ops[-1].op == name
@@ -165,14 +169,25 @@ def test_normalize_checks(fields: dict, needle: str) -> None:
 def test_every_example_validates_and_matches_the_schema(path: Path) -> None:
     spec = augspec.load(path)
     assert isinstance(spec, Pipeline)
-    data = yaml.safe_load(path.read_text()) if path.suffix != ".json" else json.loads(path.read_text())
+    data = (
+        yaml.safe_load(path.read_text()) if path.suffix != ".json" else json.loads(path.read_text())
+    )
     jsonschema.validate(data, Pipeline.model_json_schema())
 
 
 def test_examples_cover_the_chapter() -> None:
     names = {p.stem for p in EXAMPLES}
-    chapter = {"flip_left_right", "flip_top_bottom", "shape_aug", "brightness", "hue", "color_aug",
-               "combined_augs", "train_augs", "test_augs"}
+    chapter = {
+        "flip_left_right",
+        "flip_top_bottom",
+        "shape_aug",
+        "brightness",
+        "hue",
+        "color_aug",
+        "combined_augs",
+        "train_augs",
+        "test_augs",
+    }
     assert chapter <= names
 
 
@@ -196,7 +211,9 @@ def test_schema_rejects_what_the_loader_rejects(doc: dict) -> None:
         validate_data(doc)
 
 
-@pytest.mark.parametrize(("name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "case"), all_cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_schema_accepts_every_op_case(name: str, case: dict) -> None:
     jsonschema.validate(pipeline_for(case), Pipeline.model_json_schema())
 

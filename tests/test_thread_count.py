@@ -17,7 +17,9 @@ import pytest
 # find_spec, not importorskip: importing mxnet in this process would drop the session's torch
 # threads, the very thing under test (each case runs in a fresh interpreter).
 if importlib.util.find_spec("torch") is None or importlib.util.find_spec("mxnet") is None:
-    pytest.skip("needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True)
+    pytest.skip(
+        "needs torch and mxnet (pip install 'augspec[torch,mxnet]')", allow_module_level=True
+    )
 
 
 def _threads(code: str) -> list[int]:
@@ -25,7 +27,11 @@ def _threads(code: str) -> list[int]:
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", code],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return [int(v) for v in done.stdout.split()]

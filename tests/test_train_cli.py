@@ -177,7 +177,9 @@ def test_bad_arguments_are_refused(
     assert "--adam mxnet" in capfd.readouterr().err
 
 
-def test_torch_train_on_two_gloo_processes_runs_and_says_so(spec_file: Path, tmp_path: Path) -> None:
+def test_torch_train_on_two_gloo_processes_runs_and_says_so(
+    spec_file: Path, tmp_path: Path
+) -> None:
     """``--devices cpu:2`` on the torch backend: two spawned DDP ranks (file rendezvous)."""
     args = _args("torch", spec_file, tmp_path / "ddp", 1, "--devices", "cpu:2")
     args[args.index("--synthetic") + 1] = "64"

@@ -9,7 +9,9 @@ import pytest
 from .typecheck import run
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="needs mypy (pip install 'augspec[dev]')")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None, reason="needs mypy (pip install 'augspec[dev]')"
+)
 def test_mypy_sees_across_packages_and_is_clean() -> None:
     code, report = run()
     assert code == 0, report

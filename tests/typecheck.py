@@ -18,7 +18,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # installed name under augspec/ -> repository folder
-MAPPED = {"backends": "backends", "trainers": "trainers", "benchmarks": "benchmarks", "examples": "examples"}
+MAPPED = {
+    "backends": "backends",
+    "trainers": "trainers",
+    "benchmarks": "benchmarks",
+    "examples": "examples",
+}
 
 
 def link_tree(dest: Path) -> Path:
@@ -35,7 +40,9 @@ def link_tree(dest: Path) -> Path:
 
 def _to_repo_paths(text: str, pkg: Path) -> str:
     for name, folder in MAPPED.items():
-        text = text.replace(f"augspec/{name}/", f"{folder}/").replace(f"{pkg}/{name}/", f"{folder}/")
+        text = text.replace(f"augspec/{name}/", f"{folder}/").replace(
+            f"{pkg}/{name}/", f"{folder}/"
+        )
     return text.replace(f"{pkg}/", "augspec/")
 
 
@@ -44,8 +51,18 @@ def run(extra: list[str] | None = None) -> tuple[int, str]:
     with tempfile.TemporaryDirectory(prefix="augspec-mypy-") as tmp:
         pkg = link_tree(Path(tmp))
         env = {**os.environ, "MYPYPATH": tmp}
-        cmd = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-               "--cache-dir", str(ROOT / ".mypy_cache"), "-p", "augspec", *(extra or [])]
+        cmd = [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            "-p",
+            "augspec",
+            *(extra or []),
+        ]
         proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, check=False)
         return proc.returncode, _to_repo_paths(proc.stdout + proc.stderr, pkg)
 

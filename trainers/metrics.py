@@ -63,7 +63,9 @@ def position(epoch: int, step: int, metric: Accumulator, seconds: float) -> dict
     return {"epoch": epoch, "step": step, "metric": list(metric.data), "seconds": seconds}
 
 
-def epoch_record(epoch: int, metric: Accumulator, test_acc: float, seconds: float) -> dict[str, Any]:
+def epoch_record(
+    epoch: int, metric: Accumulator, test_acc: float, seconds: float
+) -> dict[str, Any]:
     """One epoch's line of metrics.csv (``epoch`` 0-based in, 1-based out), the same for both trainers."""
     return {
         "epoch": epoch + 1,

@@ -41,7 +41,12 @@ from augspec.trainers.data import (
 from torch.utils.data import DataLoader, Dataset
 
 __all__ = [
-    "MODES", "AugmentedDataset", "BatchedLoader", "loader_generator", "make_batched_loader", "make_loader",
+    "MODES",
+    "AugmentedDataset",
+    "BatchedLoader",
+    "loader_generator",
+    "make_batched_loader",
+    "make_loader",
     "seed_worker",
 ]
 
@@ -165,7 +170,13 @@ class BatchedLoader:
     """
 
     def __init__(
-        self, x: np.ndarray, y: np.ndarray, pipeline: Any, order: list[np.ndarray], seed: int, epoch: int
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        pipeline: Any,
+        order: list[np.ndarray],
+        seed: int,
+        epoch: int,
     ) -> None:
         self.x, self.y, self.pipeline, self.order = x, y, pipeline, order  # x: (N, 3, H, W) uint8
         self.seed, self.epoch = int(seed), int(epoch)
@@ -176,7 +187,9 @@ class BatchedLoader:
     def __iter__(self) -> Any:
         from augspec.backends.torch_batched import iterate
 
-        for out, labels in iterate(self.pipeline, self.x, self.y, self.order, self.seed, self.epoch, channels_first=True):
+        for out, labels in iterate(
+            self.pipeline, self.x, self.y, self.order, self.seed, self.epoch, channels_first=True
+        ):
             yield (out if out.is_floating_point() else torch.div(out, 255.0)), labels
 
 
@@ -201,4 +214,6 @@ def make_batched_loader(
     order = order[check_start_batch(start_batch, len(order)) :]
     pipeline = compile_batched(augspec.as_pipeline(spec), device, precision)
     # (N, 3, H, W) once, so that every gathered batch is contiguous NCHW
-    return BatchedLoader(np.ascontiguousarray(x.transpose(0, 3, 1, 2)), y, pipeline, order, seed, epoch)
+    return BatchedLoader(
+        np.ascontiguousarray(x.transpose(0, 3, 1, 2)), y, pipeline, order, seed, epoch
+    )
