@@ -296,3 +296,10 @@ def test_the_model_itself_takes_only_the_integer_1_as_version(version: object) -
 
     with pytest.raises(ValidationError, match="the format version, an integer"):
         Pipeline.model_validate({"augspec": version, "ops": [{"op": "horizontal_flip"}]})
+
+
+@pytest.mark.parametrize("ratio", [[1.0e300, 1.0e308], [1.0e-300, 1.0], [0.5, 20000.0]])
+def test_an_aspect_ratio_no_image_can_have_is_refused_at_load(ratio: list[float]) -> None:
+    spec = {"augspec": 1, "ops": [{"op": "random_resized_crop", "size": 8, "ratio": ratio}]}
+    with pytest.raises(SpecError, match=r"ratio: .*Expected ratio within \[1/16384, 16384\]"):
+        validate_data(spec)

@@ -71,8 +71,13 @@ class RandomResizedCrop(OpBase):
     @classmethod
     def _ratio(cls, v: tuple[float, float]) -> tuple[float, float]:
         _check_range("ratio", v)
-        if v[0] <= 0:
-            raise ValueError(f"Expected ratio min > 0; received ratio={list(v)}")
+        # An aspect beyond MAX_SIDE:1 fits no image augspec takes; bounding it keeps log/exp
+        # of the ratio finite in every framework's sampler.
+        if v[0] < 1 / MAX_SIDE or v[1] > MAX_SIDE:
+            raise ValueError(
+                f"Expected ratio within [1/{MAX_SIDE}, {MAX_SIDE}] (aspect width/height); "
+                f"received ratio={list(v)}"
+            )
         return v
 
     @property
