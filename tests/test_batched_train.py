@@ -104,3 +104,26 @@ def test_batched_augment_is_refused_where_it_cannot_apply(
     ]
     assert main(gluon) == 2
     assert "received --backend gluon" in capfd.readouterr().err
+
+
+def test_batched_loader_augments_at_one_thread_and_leaves_the_training_step_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = synthetic_cifar(64, seed=1)
+    loader = tdata.make_batched_loader(data.train_x[:64], data.train_y[:64], COLOUR, 16, seed=2)
+    seen: list[int] = []
+    apply = tb.BatchedPipeline.apply
+
+    def counting(self: object, *args: object, **kwargs: object) -> object:
+        seen.append(torch.get_num_threads())
+        return apply(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tb.BatchedPipeline, "apply", counting)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        for _ in loader:
+            assert torch.get_num_threads() == 2  # the consumer (the training step) keeps its own
+    finally:
+        torch.set_num_threads(before)
+    assert seen and set(seen) == {1}

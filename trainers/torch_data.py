@@ -25,6 +25,7 @@ Two modes:
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -187,10 +188,35 @@ class BatchedLoader:
     def __iter__(self) -> Any:
         from augspec.backends.torch_batched import iterate
 
-        for out, labels in iterate(
+        batches = iterate(
             self.pipeline, self.x, self.y, self.order, self.seed, self.epoch, channels_first=True
-        ):
+        )
+        while True:
+            with _augmenting_threads(self.pipeline.device):
+                step = next(batches, None)
+            if step is None:
+                return
+            out, labels = step
             yield (out if out.is_floating_point() else torch.div(out, 255.0)), labels
+
+
+@contextlib.contextmanager
+def _augmenting_threads(device: Any) -> Any:
+    """One intra-op thread while a batch is augmented on the CPU (the training step keeps its own).
+
+    The batched ops are small and per sample: a multi-threaded region costs more than it
+    saves, and far more when another process holds a core (``augspec bench --only loader``:
+    13x the compiled loader at one thread, 6.8x at two, docs/performance.md).
+    """
+    if torch.device(device).type != "cpu":
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def make_batched_loader(
