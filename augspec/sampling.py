@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from augspec.ops import OPS, Compose, OpBase, RandomApply
+from augspec.ops import OPS, OpBase
 from augspec.ops.base import Params, Sampler
 from augspec.ops.crops import rrc_box
 from augspec.pipeline import Pipeline, output_hw, trace_hw
@@ -24,7 +24,6 @@ __all__ = [
     "Params",
     "Sampler",
     "check_ops",
-    "check_params",
     "check_replay",
     "check_replay_list",
     "generator",
@@ -69,16 +68,6 @@ def sample(
         "image_size": list(hw),
         "ops": sample_ops(spec.ops, rng, hw),
     }
-
-
-def check_params(spec: Pipeline, params: Params) -> list[Params]:
-    """Check that ``params`` were sampled for ``spec``; return its per-op list."""
-    if not isinstance(params, dict) or not isinstance(params.get("ops"), list):
-        raise ValueError(
-            f"Expected params as a dict from augspec.sample (with an 'ops' list); received {params!r:.80}"
-        )
-    _match(spec.ops, params["ops"], "params.ops")
-    return params["ops"]
 
 
 # The keys of a params dict from augspec.sample; seed/epoch/index are a record of where the
@@ -173,16 +162,3 @@ def _check_sample(
     _check_top(params, hw)
     _check_each(spec.ops, params["ops"], sizes)
     return params["ops"]
-
-
-def _match(ops: list[OpBase], plist: list[Params], where: str) -> None:
-    if len(ops) != len(plist):
-        raise ValueError(
-            f"{where}: Expected {len(ops)} entries (one per op); received {len(plist)}"
-        )
-    for i, (op, p) in enumerate(zip(ops, plist, strict=True)):
-        if not isinstance(p, dict) or p.get("op") != op.op:
-            got = p.get("op") if isinstance(p, dict) else p
-            raise ValueError(f"{where}[{i}]: Expected params for op={op.op!r}; received op={got!r}")
-        if isinstance(op, (Compose, RandomApply)):
-            _match(op.ops, p["ops"], f"{where}[{i}].ops")

@@ -10,7 +10,7 @@ import pytest
 
 import augspec
 from augspec.io import validate_data
-from augspec.sampling import check_params, generator, rrc_box
+from augspec.sampling import check_replay, generator, rrc_box
 from tests.op_cases import all_cases, pipeline_for
 
 
@@ -30,7 +30,7 @@ def test_params_are_json_and_check_against_their_spec(name: str, case: dict) -> 
     params = augspec.sample(spec, 1, 2, 3, (48, 40))
     assert json.loads(json.dumps(params)) == params
     assert params["ops"][-1]["op"] == name
-    check_params(spec, params)
+    assert check_replay(spec, params, (48, 40)) == params["ops"]
 
 
 def test_seeding_contract_depends_only_on_seed_epoch_index() -> None:
@@ -169,15 +169,14 @@ def test_random_apply_samples_children_whatever_it_decides() -> None:
     assert all(len(d[0]["ops"]) == 1 and "factor" in d[0]["ops"][0] for d in draws)
 
 
-def test_check_params_refuses_params_of_another_spec() -> None:
+def test_check_replay_refuses_params_of_another_spec() -> None:
     a = _spec({"op": "horizontal_flip"})
     b = _spec({"op": "vertical_flip"})
-    with pytest.raises(
-        ValueError, match=r"params.ops\[0\]: Expected params for op='vertical_flip'"
-    ):
-        check_params(b, augspec.sample(a, 0, 0, 0, (4, 4)))
-    with pytest.raises(ValueError, match="Expected 2 entries"):
-        check_params(
+    with pytest.raises(ValueError, match=r"ops\[0\]: Expected params for op='vertical_flip'"):
+        check_replay(b, augspec.sample(a, 0, 0, 0, (4, 4)), (4, 4))
+    with pytest.raises(ValueError, match="Expected a list of 2 params dicts"):
+        check_replay(
             _spec({"op": "hue", "factor": 0.1}, {"op": "to_tensor"}),
             augspec.sample(a, 0, 0, 0, (4, 4)),
+            (4, 4),
         )
