@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import json.scanner
 import os
 import re
 import stat
@@ -208,37 +207,58 @@ def _bounded_number(text: str, mark: Any = None) -> str:
 
 
 class _JsonDuplicate(ValueError):
-    def __init__(self, key: str, line: int):
-        super().__init__(
-            f"Expected each key once in an object; received {key!r} again in the "
-            f"object at line {line}"
-        )
-        self.line = line
+    def __init__(self, key: str, line: int | None = None):
+        super().__init__(f"Expected each key once in an object; received {key!r} again")
+        self.key, self.line = key, line
 
 
-def _json_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
-    """JSON objects as dicts, refusing a key written twice (json keeps the last silently)."""
-    text, end = s_and_end
-    parse = json.decoder.JSONObject  # type: ignore[attr-defined]
-    pairs, new_end = parse(s_and_end, args[0], args[1], None, list, *args[4:])
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: a dict, refusing a key written twice (json keeps the last)."""
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise _JsonDuplicate(key, text.count("\n", 0, end) + 1)
+            raise _JsonDuplicate(key)
         seen.add(key)
-    return dict(pairs), new_end
+    return dict(pairs)
 
 
-def _json_decoder() -> json.JSONDecoder:
-    decoder = json.JSONDecoder(
-        parse_constant=_refuse_constant,  # NaN/Infinity are not JSON
-        parse_int=lambda t: int(_bounded_number(t)),
-        parse_float=lambda t: float(_bounded_number(t)),
-    )
-    decoder.parse_object = _json_object  # type: ignore[attr-defined]
-    # the Python scanner: the C one ignores parse_object
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
-    return decoder
+# A JSON key (a string followed by ':'), any other string, or a brace: enough to follow
+# objects, since braces inside strings are consumed with their string.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:|"(?:[^"\\]|\\.)*"|[{}]')
+
+
+def _duplicate_key_line(text: str) -> tuple[str, int] | None:
+    """The first key written twice in one object of (valid) JSON ``text``, and its line.
+
+    Run only after json found a duplicate: the fast C parser gives no positions to its hook.
+    """
+    objects: list[set[str]] = []
+    for token in _JSON_TOKEN.finditer(text):
+        value = token.group()
+        if value == "{":
+            objects.append(set())
+        elif value == "}":
+            objects.pop()
+        elif value.endswith(":") and objects:
+            key = json.loads(value[: value.rindex('"') + 1])
+            if key in objects[-1]:
+                return key, text.count("\n", 0, token.start()) + 1
+            objects[-1].add(key)
+    return None
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_refuse_constant,  # NaN/Infinity are not JSON
+            parse_int=lambda t: int(_bounded_number(t)),
+            parse_float=lambda t: float(_bounded_number(t)),
+        )
+    except _JsonDuplicate as err:
+        found = _duplicate_key_line(text)
+        raise _JsonDuplicate(err.key, found[1] if found else None) from None
 
 
 def parse_text(
@@ -267,7 +287,7 @@ def parse_text(
         )
     try:
         if fmt == "json":
-            return _json_decoder().decode(text)
+            return _parse_json(text)
         return _parse_yaml(text)
     except json.JSONDecodeError as err:
         raise SpecError(
@@ -284,7 +304,8 @@ def parse_text(
         what = getattr(err, "problem", None) or str(err)
         raise SpecError(source, [Problem(where, f"Invalid YAML (safe loader): {what}")]) from None
     except _JsonDuplicate as err:
-        raise SpecError(source, [Problem(f"line {err.line}", str(err))]) from None
+        where = "<file>" if err.line is None else f"line {err.line}"
+        raise SpecError(source, [Problem(where, str(err))]) from None
     except RecursionError:
         raise SpecError(source, [Problem("<file>", too_deep())]) from None
     except ValueError as err:  # a number over MAX_NUMBER_CHARS in JSON

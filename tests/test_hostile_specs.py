@@ -303,3 +303,13 @@ def test_an_aspect_ratio_no_image_can_have_is_refused_at_load(ratio: list[float]
     spec = {"augspec": 1, "ops": [{"op": "random_resized_crop", "size": 8, "ratio": ratio}]}
     with pytest.raises(SpecError, match=r"ratio: .*Expected ratio within \[1/16384, 16384\]"):
         validate_data(spec)
+
+
+def test_json_duplicate_line_is_found_past_braces_and_quotes_inside_strings() -> None:
+    text = (
+        '{"augspec": 1,\n "description": "a { brace, a \\" quote: and } \\\\",\n'
+        ' "ops": [{"op": "to_tensor"},\n'
+        '   {"op": "normalize", "mean": [0.5], "std": [0.5], "std": [0.25]}]}'
+    )
+    message = _problems(text, "spec.json")
+    assert "line 4: Expected each key once in an object; received 'std' again" in message
