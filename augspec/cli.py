@@ -24,6 +24,7 @@ from augspec.pipeline import Pipeline
 
 # Modules that add subcommands, in the order --help lists them.
 COMMAND_MODULES = (
+    "augspec.cli_explain",
     "augspec.cli_show",
     "augspec.cli_parity",
     "augspec.trainers.cli",

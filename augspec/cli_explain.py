@@ -1,0 +1,59 @@
+"""``augspec explain SPEC``: what each op compiles to on each backend, and why.
+
+For every backend asked for (default: every installed framework backend) and each fidelity,
+one line per op: native (the framework's own class), ported (augspec wrote it in the
+framework's idiom: the framework has no such class or cannot express the arguments) or
+substituted (``fidelity="spec"`` replaced a native class that departs from the spec), with the
+class and the reason. Missing frameworks are named with the extra that installs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+FRAMEWORK_BACKENDS = ("torchvision", "torchvision-v2", "gluon")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "explain",
+        help="what each op compiles to on each backend: native, ported or substituted, and why",
+    )
+    p.add_argument("spec", metavar="SPEC", help="spec file (YAML or JSON)")
+    p.add_argument(
+        "--backend",
+        action="append",
+        choices=(*FRAMEWORK_BACKENDS, "torch-batched", "reference"),
+        help="a backend to explain (repeat for several; default: every installed framework)",
+    )
+    p.add_argument(
+        "--fidelity",
+        choices=("native", "spec", "both"),
+        default="both",
+        help="native: the framework's classes; spec: with faithful substitutes (default: both)",
+    )
+    p.set_defaults(func=run)
+
+
+def explanations(spec: Any, names: list[str], fidelities: list[str]) -> list[str]:
+    """The ``explain()`` text of each backend and fidelity, in order."""
+    import augspec
+
+    return [augspec.explain(spec, name, fidelity) for name in names for fidelity in fidelities]
+
+
+def run(args: argparse.Namespace) -> int:
+    import augspec
+    from augspec.backends import available
+
+    spec = augspec.load(args.spec)
+    names = args.backend or [n for n in FRAMEWORK_BACKENDS if n in available()]
+    if not names:
+        raise ValueError(
+            "Expected torch or mxnet to be installed to explain a backend; received neither "
+            "(pip install 'augspec[torch]' or 'augspec[mxnet]', or pass --backend reference)"
+        )
+    fidelities = ["native", "spec"] if args.fidelity == "both" else [args.fidelity]
+    print("\n\n".join(explanations(spec, names, fidelities)))
+    return 0
