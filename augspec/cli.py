@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from augspec import SpecError, load
 from augspec.errors import printable
+from augspec.files import write_text
 from augspec.pipeline import Pipeline
 
 # Modules that add subcommands, in the order --help lists them.
@@ -67,8 +68,7 @@ def _schema(args: argparse.Namespace) -> int:
     schema["title"] = "augspec pipeline"
     text = json.dumps(schema, indent=2)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+        write_text(args.out, text + "\n")
     else:
         print(text)
     return 0

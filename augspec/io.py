@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from augspec.errors import Problem, SpecError, printable
+from augspec.files import write_text
 from augspec.pipeline import FORMAT_VERSION, Pipeline
 from augspec.reading import (
     MAX_NESTING,
@@ -291,4 +292,4 @@ def dumps(spec: Pipeline, fmt: str = "yaml") -> str:
 def dump(spec: Pipeline, path: str | Path) -> None:
     path = Path(path)
     fmt = "json" if path.suffix == ".json" else "yaml"
-    path.write_text(dumps(spec, fmt), encoding="utf-8")
+    write_text(path, dumps(spec, fmt))

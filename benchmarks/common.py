@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from augspec.files import write_text
+
 Result = dict[str, Any]
 
 
@@ -97,6 +99,4 @@ def _fmt(value: Any) -> str:
 
 
 def write_json(path: str, results: list[Result], info: dict[str, Any]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"info": info, "results": results}, f, indent=2, default=str)
-        f.write("\n")
+    write_text(path, json.dumps({"info": info, "results": results}, indent=2, default=str) + "\n")

@@ -14,14 +14,13 @@ from __future__ import annotations
 import glob
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+
+from augspec.files import atomic_file
 
 FORMAT = "augspec-checkpoint-1"
 META = "__meta__"
@@ -62,26 +61,6 @@ def _unflatten(obj: Any, arrays: Any) -> Any:
     if isinstance(obj, list):
         return [_unflatten(v, arrays) for v in obj]
     return obj
-
-
-@contextmanager
-def atomic_file(path: Path, prefix: str, suffix: str) -> Iterator[BinaryIO]:
-    """A binary file that becomes ``path`` only once the block ends without error.
-
-    Written to ``prefix + random + suffix`` in ``path``'s folder, flushed and fsynced, then
-    renamed over ``path`` with ``os.replace``: readers see the old file or the whole new one.
-    On an error the temp file is removed (a SIGKILL leaves it; callers clean up by name).
-    """
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(path: str | Path, tree: dict[str, Any]) -> None:

@@ -9,12 +9,14 @@ chapter's ``Animator``.
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from augspec.files import write_text
 
 COLUMNS = (
     "epoch",
@@ -111,16 +113,13 @@ def write_metrics(out: str | Path, history: list[dict[str, Any]], info: dict[str
     """metrics.csv, metrics.json (rows + run info incl. the data label) and curves.png."""
     out = Path(out)
     rows = [with_speed(r) for r in history]
-    tmp = out / "metrics.csv.tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow([*COLUMNS, "data"])
-        for r in rows:
-            writer.writerow([*(r[c] for c in COLUMNS), info.get("data", "")])
-    os.replace(tmp, out / "metrics.csv")
-    tmp = out / "metrics.json.tmp"
-    tmp.write_text(json.dumps({**info, "epochs": rows}, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "metrics.json")
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow([*COLUMNS, "data"])
+    for r in rows:
+        writer.writerow([*(r[c] for c in COLUMNS), info.get("data", "")])
+    write_text(out / "metrics.csv", table.getvalue())
+    write_text(out / "metrics.json", json.dumps({**info, "epochs": rows}, indent=2) + "\n")
     plot_curves(rows, out / "curves.png", str(info.get("data", "")))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from augspec.files import write_text
 from augspec.parity.replay_parity import framework_pairs
 
 VERDICT_MARK = {
@@ -199,8 +200,5 @@ def render_markdown(report: dict[str, Any], img_prefix: str = "") -> str:
 
 
 def write(report: dict[str, Any], md_path: str, json_path: str, img_prefix: str = "") -> None:
-    with open(json_path, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=1, sort_keys=False)
-        f.write("\n")
-    with open(md_path, "w", encoding="utf-8") as f:
-        f.write(render_markdown(report, img_prefix))
+    write_text(json_path, json.dumps(report, indent=1, sort_keys=False) + "\n")
+    write_text(md_path, render_markdown(report, img_prefix))
