@@ -28,7 +28,7 @@ COMMAND_MODULES = (
     "augspec.cli_explain",
     "augspec.cli_show",
     "augspec.cli_parity",
-    "augspec.trainers.cli",
+    "augspec.cli_train",
     "augspec.cli_bench",
 )
 

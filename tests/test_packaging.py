@@ -172,3 +172,14 @@ def test_drawing_without_matplotlib_names_the_plots_extra(
     err = capsys.readouterr().err
     assert code == 2 and "augspec show needs matplotlib" in err and "augspec[plots]" in err, err
     assert not out.exists()
+
+
+def test_no_trainer_module_imports_the_cli() -> None:
+    """The trainers are a library; the ``train`` command (augspec/cli_train.py) uses them."""
+    offenders = [
+        f"{path.name} imports {module}"
+        for path in sorted((REPO / "trainers").glob("*.py"))
+        for module in _imported_modules(path)
+        if module == "augspec.cli" or module.startswith(("augspec.cli.", "augspec.cli_"))
+    ]
+    assert not offenders, offenders

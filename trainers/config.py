@@ -1,6 +1,6 @@
 """What a training run is: its settings, their checks, and the files it writes.
 
-Framework-free (no torch or mxnet import): the CLI (:mod:`augspec.trainers.cli`), the runner
+Framework-free (no torch or mxnet import): the CLI (:mod:`augspec.cli_train`), the runner
 and the DDP entry point all build a :class:`TrainConfig` from the options defined here.
 """
 

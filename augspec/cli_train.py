@@ -16,7 +16,6 @@ localhost (``trainers/ddp.py``); Gluon on ``cpu:N`` uses N CPU contexts.
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -49,9 +48,3 @@ def command(args: argparse.Namespace) -> int:
 
     run(cfg)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    from augspec.cli import main as augspec_main
-
-    return augspec_main(["train", *(argv if argv is not None else sys.argv[1:])])
