@@ -1,9 +1,9 @@
-"""The bad-input matrix (README, "Bad input: what you get"), on both backends.
+"""The bad-input matrix (docs/bad-input.md), on every compiling backend.
 
 Every image case runs through ``compile(spec, b, fidelity)(image)`` (both
 fidelities), ``replay(spec, params, image, b, fidelity)`` and the reference, on
-b in (torchvision, gluon), with numpy, PIL and each framework's own tensor
-type; each must get the same ValueError. Spec cases must be refused when the
+b in (torchvision, torchvision-v2, gluon), with numpy, PIL and each framework's own
+tensor type; each must get the same ValueError. Spec cases must be refused when the
 spec is validated; data and checkpoint cases with a ValueError naming the file.
 """
 
@@ -37,7 +37,7 @@ import augspec  # noqa: E402
 from augspec.ops import MAX_SIDE  # noqa: E402
 from augspec.pipeline import trace_hw  # noqa: E402
 
-BACKENDS = ("torchvision", "gluon")
+BACKENDS = ("torchvision", "torchvision-v2", "gluon")
 FIDELITIES = ("native", "spec")
 
 
