@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from augspec.errors import Problem, SpecError, printable
 from augspec.files import write_text
-from augspec.pipeline import FORMAT_VERSION, Pipeline
+from augspec.pipeline import Pipeline
 from augspec.reading import (
     MAX_NESTING,
     MAX_NODES,
@@ -212,16 +212,8 @@ def validate_data(data: Any, source: str = "<data>") -> Pipeline:
 
 def _shape_problems(data: dict[str, Any]) -> list[Problem]:
     """What pydantic would misread or crash on: nesting deeper than :data:`MAX_NESTING`,
-    an ``op`` that is not a name, a format version that is not the integer 1 (``true == 1``)."""
-    version = data.get("augspec", FORMAT_VERSION)
-    if type(version) is not int or version != FORMAT_VERSION:
-        return [
-            Problem(
-                "augspec",
-                f"Expected {FORMAT_VERSION} (the format version, an integer)",
-                f"augspec={version!r} ({type(version).__name__})",
-            )
-        ]
+    and an ``op`` that is not a name. (A format version that is not the integer 1 is the
+    pipeline model's own check.)"""
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
     while stack:
         node, where, depth = stack.pop()

@@ -55,9 +55,9 @@ class Pipeline(BaseModel):
     @classmethod
     def _version_is_the_integer_1(cls, value: Any) -> Any:
         # Literal[1] alone accepts True and 1.0 (they compare equal to 1).
-        if type(value) is not int:
+        if type(value) is not int or value != FORMAT_VERSION:
             raise ValueError(
-                f"Expected 1 (the format version, an integer); received augspec={value!r} "
+                f"Expected {FORMAT_VERSION} (the format version, an integer); received augspec={value!r} "
                 f"({type(value).__name__})"
             )
         return value
