@@ -200,13 +200,25 @@ def build_tree(
     if record.build is None:
         raise ValueError(f"Expected a backend that compiles; op {op.op!r} has no build here")
     index = len(builds)
-    children = [
-        build_tree(backend, records, child, fidelity, f"{position}.ops[{i}]", builds)
-        for i, child in enumerate(child_ops)
-    ]
+    children = build_ops(backend, records, child_ops, fidelity, f"{position}.ops", builds)
     obj = record.build(op)(children)
     builds.insert(index, OpBuild(position, op.op, record.status, type(obj).__name__))
     return obj
+
+
+def build_ops(
+    backend: str,
+    records: Mapping[str, OpRecord],
+    ops: Sequence[Any],
+    fidelity: str,
+    prefix: str,
+    builds: list[OpBuild],
+) -> list[Any]:
+    """Build each op of a list (``prefix[i]`` its position), appending to ``builds``."""
+    return [
+        build_tree(backend, records, op, fidelity, f"{prefix}[{i}]", builds)
+        for i, op in enumerate(ops)
+    ]
 
 
 def apply_records(

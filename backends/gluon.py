@@ -36,7 +36,7 @@ from augspec.contract import (
     Tolerance,
     always,
     apply_records,
-    build_tree,
+    build_ops,
     check_fidelity,
     records_table,
     stated_tolerance,
@@ -398,12 +398,7 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     """A ``transforms.Compose`` of gluon classes (and ported / faithful Blocks)."""
     check_fidelity(fidelity)
     builds: list[OpBuild] = []
-    native = transforms.Compose(
-        [
-            build_tree(NAME, RECORDS, op, fidelity, f"ops[{i}]", builds)
-            for i, op in enumerate(spec.ops)
-        ]
-    )
+    native = transforms.Compose(build_ops(NAME, RECORDS, spec.ops, fidelity, "ops", builds))
     return Compiled(
         NAME, fidelity, native, builds, check=_checker(spec), prepare=prepare, spec=spec
     )

@@ -70,7 +70,7 @@ from augspec.contract import (
     Tolerance,
     always,
     apply_records,
-    build_tree,
+    build_ops,
     check_fidelity,
     record_for,
     records_table,
@@ -386,12 +386,7 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     """``spec`` as a ``torchvision.transforms.Compose`` (substitutes in ``fidelity="spec"``)."""
     check_fidelity(fidelity)
     builds: list[OpBuild] = []
-    native = T.Compose(
-        [
-            build_tree(NAME, RECORDS, op, fidelity, f"ops[{i}]", builds)
-            for i, op in enumerate(spec.ops)
-        ]
-    )
+    native = T.Compose(build_ops(NAME, RECORDS, spec.ops, fidelity, "ops", builds))
     return Compiled(
         NAME, fidelity, native, builds, check=_input_check(spec), prepare=_to_pil, spec=spec
     )

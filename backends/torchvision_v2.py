@@ -63,7 +63,7 @@ from augspec.contract import (
     Tolerance,
     always,
     apply_records,
-    build_tree,
+    build_ops,
     check_fidelity,
     records_table,
     stated_tolerance,
@@ -498,12 +498,7 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     """
     check_fidelity(fidelity)
     builds: list[OpBuild] = []
-    native = v2.Compose(
-        [
-            build_tree(NAME, RECORDS, op, fidelity, f"ops[{i}]", builds)
-            for i, op in enumerate(spec.ops)
-        ]
-    )
+    native = v2.Compose(build_ops(NAME, RECORDS, spec.ops, fidelity, "ops", builds))
 
     def check(image: Any) -> None:
         trace_hw(spec, input_hw(image))
