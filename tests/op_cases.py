@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from augspec.contract import Tolerance, chooses_substitute, record_for
+from augspec.pipeline import Pipeline, iter_leaves
+
 OP_CASES: dict[str, list[dict[str, Any]]] = {
     "horizontal_flip": [{"op": "horizontal_flip", "p": 0.5}, {"op": "RandomFlipLeftRight"}],
     "vertical_flip": [{"op": "RandomVerticalFlip", "p": 1}, {"op": "RandomFlipTopBottom"}],
@@ -67,3 +70,16 @@ def pipeline_for(case: dict[str, Any]) -> dict[str, Any]:
 
 def all_cases() -> list[tuple[str, dict[str, Any]]]:
     return [(name, case) for name, cases in OP_CASES.items() for case in cases]
+
+
+def spec_tolerance(module: Any, spec: Pipeline) -> Tolerance:
+    """A backend's stated tolerance for a short pipeline: its leaf ops' tolerances added up."""
+    return sum((module.tolerance(op) for op in iter_leaves(spec.ops)), Tolerance(0.0, 0.0))
+
+
+def substitutes_an_op(module: Any, spec: Pipeline) -> bool:
+    """Whether ``fidelity="spec"`` replaces the native class of any of the pipeline's ops."""
+    return any(
+        chooses_substitute(record_for(module.NAME, module.RECORDS, op.op), op, "spec")
+        for op in iter_leaves(spec.ops)
+    )

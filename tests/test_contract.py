@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from augspec.benchmarks.torch_cases import as_255
 
 import augspec
 from augspec import backends as backend_registry
@@ -27,9 +28,9 @@ from augspec.contract import (
 )
 from augspec.images import load_image
 from augspec.ops import OP_NAMES
-from augspec.pipeline import Pipeline, iter_leaves, trace_hw
+from augspec.pipeline import iter_leaves, trace_hw
 
-from .op_cases import all_cases, pipeline_for
+from .op_cases import all_cases, pipeline_for, spec_tolerance, substitutes_an_op
 
 ALL_BACKENDS = ("reference", *backend_registry.BACKENDS)
 COMPOSITION = ("compose", "random_apply")
@@ -52,25 +53,6 @@ def _backend(name: str) -> Any:
 def photo() -> np.ndarray:
     # A real-photo patch with odd sides (odd sizes are where flips and crops part ways).
     return np.ascontiguousarray(load_image()[180:217, 200:245])
-
-
-def _as_255(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
-    return x.astype(np.float64) * (255.0 if x.dtype.kind == "f" else 1.0)
-
-
-def _leaf_tolerance(module: Any, spec: Pipeline) -> Tolerance:
-    total = Tolerance(0.0, 0.0)
-    for op in iter_leaves(spec.ops):
-        total = total + module.tolerance(op)
-    return total
-
-
-def _substituted(module: Any, spec: Pipeline) -> bool:
-    return any(
-        chooses_substitute(record_for(module.NAME, module.RECORDS, op.op), op, "spec")
-        for op in iter_leaves(spec.ops)
-    )
 
 
 @pytest.mark.parametrize("name", ALL_BACKENDS)
@@ -116,12 +98,12 @@ def test_replay_agrees_with_the_reference(
     spec = augspec.validate_data(pipeline_for(case))
     hw = (int(photo.shape[0]), int(photo.shape[1]))
     out_shape = trace_hw(spec, hw)[-1]
-    tol = _leaf_tolerance(module, spec)
-    held_to_tolerance = fidelity == "spec" or not _substituted(module, spec)
+    tol = spec_tolerance(module, spec)
+    held_to_tolerance = fidelity == "spec" or not substitutes_an_op(module, spec)
     for seed in range(3):
         params = augspec.sample(spec, seed=seed, index=seed, image_size=hw)
-        ref = _as_255(augspec.replay(spec, params, photo))
-        out = _as_255(module.to_numpy(module.replay(spec, params, photo, fidelity)))
+        ref = as_255(augspec.replay(spec, params, photo))
+        out = as_255(module.to_numpy(module.replay(spec, params, photo, fidelity)))
         assert out.shape == ref.shape, (
             f"{name} {op_name} seed {seed}: shape {out.shape} vs {ref.shape}"
         )

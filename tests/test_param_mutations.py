@@ -15,16 +15,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from augspec.benchmarks.torch_cases import as_255
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import augspec
-from augspec.contract import Tolerance, chooses_substitute, record_for
 from augspec.images import load_image
-from augspec.pipeline import iter_leaves
 from augspec.sampling import check_replay
 
-from .test_param_checks import BACKENDS, HW, INF, NAN, _expected, _load, _messages, _paths
+from .op_cases import spec_tolerance, substitutes_an_op
+from .test_param_checks import BACKENDS, HW, INF, NAN, SPEC, _expected, _load, _messages, _paths
 
 
 def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -87,51 +87,14 @@ def mutations(
 # One op per unit (a container with its children), as tests/test_contract.py holds backends to
 # the tolerance of one op: differences do not add up through a chain of ops.
 UNITS = [
-    augspec.validate_data({"augspec": 1, "ops": ops})
-    for ops in (
-        [{"op": "horizontal_flip"}],
-        [{"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.2}],
-        [{"op": "hue", "factor": 0.1}],
-        [{"op": "random_resized_crop", "size": [10, 12], "scale": [0.2, 1], "ratio": [0.5, 2]}],
-        [
-            {
-                "op": "random_apply",
-                "ops": [{"op": "vertical_flip"}, {"op": "brightness", "factor": 0.4}],
-            }
-        ],
-        [
-            {
-                "op": "compose",
-                "ops": [
-                    {"op": "random_crop", "size": 8, "padding": 1},
-                    {"op": "contrast", "factor": 0.3},
-                ],
-            }
-        ],
-        [{"op": "saturation", "factor": [0.5, 1.5]}],
-        [{"op": "lighting", "alphastd": 0.1}],
-        [{"op": "to_tensor"}, {"op": "normalize", "mean": [0.5], "std": [1.0]}],
-    )
+    *(augspec.Pipeline(ops=[op]) for op in SPEC.ops[:-2]),
+    augspec.validate_data(
+        {
+            "augspec": 1,
+            "ops": [{"op": "to_tensor"}, {"op": "normalize", "mean": [0.5], "std": [1.0]}],
+        }
+    ),
 ]
-
-
-def _tolerance(module: Any, spec: augspec.Pipeline) -> Tolerance:
-    total = Tolerance(0.0, 0.0)
-    for op in iter_leaves(spec.ops):
-        total = total + module.tolerance(op)
-    return total
-
-
-def _substituted(module: Any, spec: augspec.Pipeline) -> bool:
-    return any(
-        chooses_substitute(record_for(module.NAME, module.RECORDS, op.op), op, "spec")
-        for op in iter_leaves(spec.ops)
-    )
-
-
-def _as_255(x: Any) -> np.ndarray:
-    x = np.asarray(x)
-    return x.astype(np.float64) * (255.0 if x.dtype.kind == "f" else 1.0)
 
 
 def test_torchvision_rrc_holds_its_mean_tolerance_on_a_sampled_small_box() -> None:
@@ -144,9 +107,7 @@ def test_torchvision_rrc_holds_its_mean_tolerance_on_a_sampled_small_box() -> No
     # the sampler draws such boxes: area 0.65 of the image, aspect 13/16, inside scale and ratio
     assert 0.2 <= 16 * 13 / (HW[0] * HW[1]) <= 1 and 0.5 <= 13 / 16 <= 2
     tv = _load("torchvision")
-    diff = np.abs(
-        _as_255(tv.to_numpy(tv.replay(spec, p, x, "native"))) - augspec.replay(spec, p, x)
-    )
+    diff = np.abs(as_255(tv.to_numpy(tv.replay(spec, p, x, "native"))) - augspec.replay(spec, p, x))
     assert tv.tolerance(spec.ops[0]).allows(float(diff.max()), float(diff.mean()))
 
 
@@ -186,17 +147,17 @@ def test_mutated_params_are_refused_alike_or_replay_within_tolerance(
             assert message == _expected(name, expected), (what, name, message)
         return
     event(f"replayed: {what.split(' ')[0]}")
-    ref = _as_255(augspec.replay(spec, p, x))
+    ref = as_255(augspec.replay(spec, p, x))
     assert np.isfinite(ref).all(), what
     outputs = {name: fn(p, x) for name, fn in paths.items() if name != "reference"}
     for name, out in outputs.items():
         backend, _, fidelity = name.partition("/")
-        got = _as_255(out)
+        got = as_255(out)
         assert got.shape == ref.shape and np.isfinite(got).all(), (what, name)
         module = modules[backend.split(" ")[0]]
-        if fidelity != "native" or not _substituted(module, spec):  # as tests/test_contract.py
+        if fidelity != "native" or not substitutes_an_op(module, spec):  # as tests/test_contract.py
             diff = np.abs(got - ref)
-            tol = _tolerance(module, spec)
+            tol = spec_tolerance(module, spec)
             assert tol.allows(float(diff.max()), float(diff.mean())), (
                 what,
                 name,

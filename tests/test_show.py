@@ -79,44 +79,9 @@ def test_single_backend_grid_has_rows_by_cols(
 ) -> None:
     small, big = tmp_path / "small.png", tmp_path / "big.png"
     spec = str(EXAMPLES_DIR / "shape_aug.yaml")
-    assert (
-        main(
-            [
-                "show",
-                spec,
-                "--image",
-                str(tiny_file),
-                "--backend",
-                backend,
-                "--rows",
-                "1",
-                "--cols",
-                "1",
-                "--out",
-                str(small),
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "show",
-                spec,
-                "--image",
-                str(tiny_file),
-                "--backend",
-                backend,
-                "--rows",
-                "2",
-                "--cols",
-                "3",
-                "--out",
-                str(big),
-            ]
-        )
-        == 0
-    )
+    for out, rows, cols in ((small, "1", "1"), (big, "2", "3")):
+        args = ["show", spec, "--image", str(tiny_file), "--backend", backend]
+        assert main([*args, "--rows", rows, "--cols", cols, "--out", str(out)]) == 0
     (w1, h1), (w2, h2) = _size(small), _size(big)
     assert w2 > 2 * w1 and h2 > h1
 
