@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -79,3 +80,30 @@ class Compiled:
         from augspec.io import to_data
 
         return (_recompile, (to_data(self.spec), self.backend, self.fidelity))
+
+
+def cached_input_check(
+    spec: Any,
+    image_hw: Callable[[Any], tuple[int, int]],
+    cache_key: Callable[[Any], Hashable | None],
+) -> Callable[[Any], None]:
+    """The shared input check of a compiled pipeline, ``trace_hw(spec, image_hw(image))``
+    (the same errors on every backend), skipped for an image whose ``cache_key`` passed before.
+
+    A backend's key is what decides whether its native image type passes (an RGB PIL image's
+    size, a uint8 NDArray's shape); None for anything else, which gets the full check every
+    time. At most 4096 keys are kept: a loader of ever-new sizes does not grow it without bound.
+    """
+    from augspec.pipeline import trace_hw
+
+    passed: set[Hashable] = set()
+
+    def check(image: Any) -> None:
+        key = cache_key(image)
+        if key is not None and key in passed:
+            return
+        trace_hw(spec, image_hw(image))
+        if key is not None and len(passed) < 4096:
+            passed.add(key)
+
+    return check

@@ -27,7 +27,7 @@ from augspec.backends import gluon_kernels as K
 from augspec.backends.gluon_kernels import INTERP_CODES, NDArray, mx_float
 from augspec.backends.gluon_mx import mx, transforms
 
-from augspec.compiled import Compiled, OpBuild
+from augspec.compiled import Compiled, OpBuild, cached_input_check
 from augspec.contract import (
     EXACT,
     OpRecord,
@@ -43,7 +43,7 @@ from augspec.contract import (
 )
 from augspec.images import check_hwc_uint8, to_numpy_image
 from augspec.ops import ColorJitter, Compose, Hue, OpBase, RandomApply, RandomResizedCrop
-from augspec.pipeline import Pipeline, trace_hw
+from augspec.pipeline import Pipeline
 from augspec.sampling import Params, check_replay
 
 NAME = "gluon"
@@ -371,24 +371,9 @@ def prepare(image: Any) -> NDArray:
     return mx.nd.array(np.ascontiguousarray(to_numpy_image(image)), dtype="uint8")
 
 
-def _checker(spec: Pipeline) -> Callable[[Any], None]:
-    """The input check of a compiled pipeline.
-
-    Whether an NDArray passes depends only on its dtype and shape, so a uint8 NDArray of a
-    shape that passed before is not traced again (the full check costs ~5 us, a 32x32 flip
-    ~25 us); anything else gets the full check and its errors every time.
-    """
-    passed: set[tuple[int, ...]] = set()
-    nd_array, uint8 = mx.nd.NDArray, np.uint8
-
-    def check(image: Any) -> None:
-        if type(image) is nd_array and image.dtype is uint8 and image.shape in passed:
-            return
-        trace_hw(spec, image_hw(image))
-        if type(image) is nd_array and len(passed) < 4096:  # bounded: a loader of ever-new sizes
-            passed.add(image.shape)
-
-    return check
+def _uint8_ndarray_shape(image: Any) -> tuple[int, ...] | None:
+    """Whether an NDArray passes the input check depends on its dtype and shape alone."""
+    return image.shape if type(image) is mx.nd.NDArray and image.dtype is np.uint8 else None
 
 
 # ---- compile ---------------------------------------------------------------------
@@ -400,7 +385,13 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     builds: list[OpBuild] = []
     native = transforms.Compose(build_ops(NAME, RECORDS, spec.ops, fidelity, "ops", builds))
     return Compiled(
-        NAME, fidelity, native, builds, check=_checker(spec), prepare=prepare, spec=spec
+        NAME,
+        fidelity,
+        native,
+        builds,
+        check=cached_input_check(spec, image_hw, _uint8_ndarray_shape),
+        prepare=prepare,
+        spec=spec,
     )
 
 

@@ -62,7 +62,7 @@ from augspec.backends.torch_arrays import to_numpy  # noqa: F401  (the contract'
 from PIL import Image
 from torchvision import transforms as T
 
-from augspec.compiled import Compiled, OpBuild
+from augspec.compiled import Compiled, OpBuild, cached_input_check
 from augspec.contract import (
     EXACT,
     OpRecord,
@@ -79,7 +79,7 @@ from augspec.contract import (
 from augspec.contract import substitution_reason as record_substitution_reason
 from augspec.images import check_hwc_uint8, to_numpy_image
 from augspec.ops import OpBase, RandomResizedCrop
-from augspec.pipeline import Pipeline, trace_hw
+from augspec.pipeline import Pipeline
 from augspec.sampling import Params, check_replay
 
 from . import torchvision_kernels as K
@@ -388,27 +388,19 @@ def compile(spec: Pipeline, fidelity: str = "native") -> Compiled:
     builds: list[OpBuild] = []
     native = T.Compose(build_ops(NAME, RECORDS, spec.ops, fidelity, "ops", builds))
     return Compiled(
-        NAME, fidelity, native, builds, check=_input_check(spec), prepare=_to_pil, spec=spec
+        NAME,
+        fidelity,
+        native,
+        builds,
+        check=cached_input_check(spec, input_hw, _rgb_pil_size),
+        prepare=_to_pil,
+        spec=spec,
     )
 
 
-def _input_check(spec: Pipeline) -> Callable[[Any], None]:
-    """The shared input check, remembering the RGB PIL sizes that passed.
-
-    Whether an RGB PIL image passes depends on its size alone, so a size seen before costs a
-    set lookup; anything else gets the full check (and its errors) every time.
-    """
-    passed: set[tuple[int, int]] = set()
-
-    def check(image: Any) -> None:
-        pil_rgb = isinstance(image, Image.Image) and image.mode == "RGB"
-        if pil_rgb and image.size in passed:
-            return
-        trace_hw(spec, input_hw(image))
-        if pil_rgb and len(passed) < 4096:
-            passed.add(image.size)
-
-    return check
+def _rgb_pil_size(image: Any) -> tuple[int, int] | None:
+    """Whether an RGB PIL image passes the input check depends on its size alone."""
+    return image.size if isinstance(image, Image.Image) and image.mode == "RGB" else None
 
 
 # ---- inputs ---------------------------------------------------------------------------
