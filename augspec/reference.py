@@ -29,13 +29,12 @@ from augspec.contract import (
     EXACT,
     OpRecord,
     Tolerance,
-    apply_records,
     check_fidelity,
     record_for,
     records_table,
 )
 from augspec.images import to_numpy_image
-from augspec.ops import OPS, OpBase
+from augspec.ops import OPS, OpBase, apply_reference
 from augspec.ops.base import GRAY_WEIGHTS, to_uint8
 from augspec.ops.colour import (
     COLOR_ADJUST,
@@ -65,7 +64,6 @@ __all__ = [
     "adjust_contrast",
     "adjust_hue",
     "adjust_saturation",
-    "apply_ops",
     "blend",
     "center_box",
     "compile",
@@ -91,13 +89,6 @@ RECORDS: dict[str, OpRecord] = records_table(
 )
 
 
-def apply_ops(
-    ops: Sequence[OpBase], plist: Sequence[Params], x: np.ndarray, fidelity: str = "native"
-) -> np.ndarray:
-    out: np.ndarray = apply_records(NAME, RECORDS, ops, plist, x, fidelity)
-    return out
-
-
 def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native") -> np.ndarray:
     """Apply ``params`` (from :func:`augspec.sample`) to ``image`` with the reference kernels.
 
@@ -106,7 +97,7 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
     check_fidelity(fidelity)
     x = to_numpy_image(image)
     plist = check_replay(spec, params, (int(x.shape[0]), int(x.shape[1])))  # before any pixel moves
-    return apply_ops(spec.ops, plist, x, fidelity)
+    return apply_reference(spec.ops, plist, x, fidelity)
 
 
 # ---- the rest of the backend contract ---------------------------------------------
