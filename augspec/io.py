@@ -18,6 +18,7 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
+from augspec.conventions import translate_data
 from augspec.errors import Problem, SpecError, printable
 from augspec.files import write_text
 from augspec.pipeline import Pipeline
@@ -65,18 +66,42 @@ def _is_branch_label(key: str, node: Any) -> bool:
 def _loc_text(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
     """Render a pydantic error location as ``ops[2] (random_resized_crop).scale``."""
     parts: list[str] = []
-    node = data
-    for key in loc:
+    for key, node, is_field in _walk(loc, data):
         if isinstance(key, int):
             parts.append(f"[{key}]")
-            node = node[key] if isinstance(node, list) and key < len(node) else None
             if isinstance(node, dict) and "op" in node:
                 parts.append(f" ({node['op']})")
-        elif not _is_branch_label(key, node):
+        elif is_field:
             parts.append(f".{key}")
-            node = node.get(key) if isinstance(node, dict) else None
     text = "".join(parts).lstrip(".")
-    return (text or "<top level>"), node
+    return (text or "<top level>"), (node if loc else data)
+
+
+def _walk(loc: tuple[Any, ...], data: Any) -> list[tuple[Any, Any, bool]]:
+    """Each key of ``loc`` with the node it leads to and whether the user wrote it (pydantic
+    adds union branch labels: the op's tag right after an op's index, type names)."""
+    from augspec.ops import canonical_op
+
+    out: list[tuple[Any, Any, bool]] = []
+    node = data
+    tag = None  # the branch label pydantic puts right after an op's list index
+    for key in loc:
+        if isinstance(key, int):
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            tag = canonical_op(node.get("op")) if isinstance(node, dict) else None
+            out.append((key, node, True))
+            continue
+        if tag is not None and key == tag:
+            tag = None
+            out.append((key, node, False))
+            continue
+        tag = None
+        if _is_branch_label(key, node):
+            out.append((key, node, False))
+            continue
+        node = node.get(key) if isinstance(node, dict) else None
+        out.append((key, node, True))
+    return out
 
 
 def _received(node: Any, err: Any, loc: str) -> str:
@@ -98,26 +123,36 @@ def _short_repr(value: Any, limit: int = 200) -> str:
 
 
 def _unknown_field_message(field: str, loc: tuple[Any, ...], data: Any) -> str:
-    """Name the fields the op has, and the closest one to what was written."""
+    """Name the fields the op has (and the native names its class takes), and the closest one
+    to what was written."""
     import difflib
 
+    from augspec.conventions import allowed_names
     from augspec.ops import MODEL_BY_NAME, canonical_op
 
-    node = data
-    for key in loc[:-1]:
-        if (
-            isinstance(node, list)
-            and isinstance(key, int)
-            and key < len(node)
-            or isinstance(node, dict)
-            and key in node
-        ):
-            node = node[key]
-    model = MODEL_BY_NAME.get(canonical_op(node.get("op"))) if isinstance(node, dict) else None
+    steps = _walk(loc[:-1], data)
+    node = steps[-1][1] if steps else data
+    name = node.get("op") if isinstance(node, dict) else None
+    model = MODEL_BY_NAME.get(canonical_op(name)) if isinstance(name, str) else None
     fields = [f for f in (model.model_fields if model else Pipeline.model_fields) if f != "op"]
-    close = difflib.get_close_matches(field, fields, n=1)
+    if model is None:
+        fields.append("conventions")
+    native = allowed_names(name) if isinstance(name, str) else []
+    close = difflib.get_close_matches(field, fields + native, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"Unknown field{hint}; expected one of: {', '.join(fields)}"
+    also = f"; or {name}'s own: {', '.join(native)}" if native else ""
+    return f"Unknown field{hint}; expected one of: {', '.join(fields)}{also}"
+
+
+def _native_name_hint(field: str, loc: tuple[Any, ...], data: Any) -> str:
+    """`` (or RandomBrightness's brightness)`` where the op's class names the field so."""
+    from augspec.conventions import native_name_for
+
+    steps = _walk(loc[:-1], data)
+    node = steps[-1][1] if steps else None
+    name = node.get("op") if isinstance(node, dict) else None
+    native = native_name_for(name, field) if isinstance(name, str) else None
+    return f" (write {field}, or {name}'s own name {native})" if native else ""
 
 
 def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
@@ -133,6 +168,8 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = _unknown_field_message(str(e["loc"][-1]), e["loc"], data)
+        elif e["type"] == "missing":
+            msg += _native_name_hint(str(e["loc"][-1]), e["loc"], data)
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         elif msg.startswith("Input should be "):
@@ -192,6 +229,9 @@ def validate_data(data: Any, source: str = "<data>") -> Pipeline:
             ],
         )
     problems = _shape_problems(data)
+    if problems:
+        raise SpecError(source, problems)
+    data, problems = translate_data(data)  # native argument names and conventions
     if problems:
         raise SpecError(source, problems)
     try:

@@ -44,10 +44,41 @@ FORMAT_VERSION: Final = 1
 # (augspec.ops.output_hw); resize_shorter_hw is re-exported for the backends.
 
 
-class Pipeline(BaseModel):
-    """An augmentation pipeline: a format version and a list of ops applied in order."""
+def _conventions_schema(schema: dict[str, Any]) -> None:
+    """A file may say whose conventions its numbers follow; it is read away at load."""
+    from augspec.conventions import CONVENTIONS, ops_take_bare_names
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    if "ops" in schema.get("properties", {}):
+        ops_take_bare_names(schema["properties"]["ops"])
+    schema.setdefault("properties", {})["conventions"] = {
+        "enum": list(CONVENTIONS),
+        "default": "augspec",
+        "description": "whose sizes and codes the file's numbers follow (translated at load: "
+        "gluon sizes are (width, height) and its int resize a square)",
+    }
+
+
+class Pipeline(BaseModel):
+    """An augmentation pipeline: a format version and a list of ops applied in order.
+
+    Data given to it may name ops by framework classes with their own argument names, and
+    declare ``conventions`` (augspec.conventions); both are translated before validation, so
+    a pipeline always holds (and dumps) canonical ops.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_conventions_schema)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _native_names(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        from augspec.conventions import translate_data
+
+        data, problems = translate_data(data)
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
+        return data
 
     augspec: Literal[1] = FORMAT_VERSION
 
