@@ -40,6 +40,7 @@ from augspec.ops import (
     RandomCrop,
     RandomResizedCrop,
 )
+from augspec.ops.photometric import APPLY_ONLY
 from augspec.pipeline import Pipeline, output_hw, trace_hw
 from augspec.sampling import Params, check_replay_list, sample
 
@@ -308,10 +309,12 @@ def _color_jitter(op: ColorJitter, g: VectorPCG64, sel: np.ndarray) -> ArrayPara
 
 def _sample_op(op: OpBase, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int]) -> ArrayParams:
     name = op.op
-    if name in ("horizontal_flip", "vertical_flip"):
+    if name in ("horizontal_flip", "vertical_flip", *APPLY_ONLY):
         return {"apply": g.random(sel) < op.p}  # type: ignore[attr-defined]
     if name in ("brightness", "contrast", "saturation", "hue"):
         return {"factor": g.uniform(sel, *op.range)}  # type: ignore[attr-defined]
+    if name == "channel_permutation":
+        return {"perm": g.permutation(sel, 3)}
     if isinstance(op, RandomResizedCrop):
         return _rrc(op, g, sel, hw)
     if isinstance(op, RandomCrop):

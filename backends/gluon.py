@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from augspec.backends import gluon_blocks as B
 from augspec.backends import gluon_kernels as K
+from augspec.backends import gluon_photometric as P
 from augspec.backends.gluon_kernels import INTERP_CODES, NDArray, mx_float
 from augspec.backends.gluon_mx import mx, transforms
 
@@ -164,6 +165,19 @@ def _factor_record(
         ),
         substitute=Substitute(always(departs), faithful, faithful.kernel),
         why="measured 0 against the reference in fidelity spec; one rounding tie of room",
+    )
+
+
+def _photometric_port(
+    name: str, block: type[B.AugspecBlock], tolerance: Tolerance = EXACT
+) -> OpRecord:
+    return OpRecord(
+        name,
+        kernel=block.kernel,
+        tolerance=tolerance,
+        build=block,
+        status="ported",
+        why=f"gluon.data.vision.transforms (mxnet 1.9.1) has no {name} class",
     )
 
 
@@ -340,6 +354,16 @@ RECORDS: Mapping[str, OpRecord] = records_table(
     OpRecord(
         "compose", kernel=_compose_kernel, tolerance=EXACT, build=lambda op: transforms.Compose
     ),
+    # Photometric: no gluon class; ported as Blocks with mx.nd ops (exact integer maths).
+    _photometric_port("invert", P.RandomInvert),
+    _photometric_port("solarize", P.RandomSolarize),
+    _photometric_port("posterize", P.RandomPosterize),
+    _photometric_port("grayscale", P.Grayscale, ONE_TIE),
+    _photometric_port("random_grayscale", P.RandomGrayscale, ONE_TIE),
+    _photometric_port("autocontrast", P.RandomAutocontrast),
+    _photometric_port("equalize", P.RandomEqualize),
+    _photometric_port("channel_permutation", P.RandomChannelPermutation),
+    _photometric_port("sharpness", P.RandomAdjustSharpness, ONE_TIE),
 )
 
 

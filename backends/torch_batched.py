@@ -18,6 +18,7 @@ batched torch ops, on CPU or GPU:
 - random_crop: zero/fill padding, then one gather of per-sample windows;
 - lighting: a per-sample RGB offset; to_tensor (one uint8 -> float32 pass) and normalize:
   float maths.
+- the photometric ops (invert ... sharpness, channel_permutation): :mod:`.batch_photometric`.
 
 Sampling from ``(seed, epoch, indices)`` is vectorised too (:mod:`.batch_sampling`): identical
 params to ``augspec.sample``, without one Python generator per image.
@@ -76,6 +77,7 @@ from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
 from augspec.reference import center_box
 from augspec.sampling import Params, check_replay
 
+from . import batch_photometric as BP
 from .batch_color import COLOR_ADJUST, jitter_in_order
 from .batch_resample import resample, round_clip, to_uint8
 from .batch_sampling import (
@@ -318,6 +320,15 @@ RECORDS: dict[str, OpRecord] = records_table(
     _record("normalize", _normalize, Tolerance(0.001, 0.0001)),
     _record("random_apply", _random_apply, EXACT, _COMPOSITION_WHY),
     _record("compose", _compose, EXACT, _COMPOSITION_WHY),
+    _record("invert", BP.invert, EXACT),
+    _record("solarize", BP.solarize, EXACT),
+    _record("posterize", BP.posterize, EXACT),
+    _record("grayscale", BP.grayscale, _ONE_ROUNDING),
+    _record("random_grayscale", BP.random_grayscale, _ONE_ROUNDING),
+    _record("autocontrast", BP.autocontrast, _ONE_ROUNDING),
+    _record("equalize", BP.equalize, EXACT),
+    _record("channel_permutation", BP.channel_permutation, EXACT),
+    _record("sharpness", BP.sharpness, _ONE_ROUNDING),
 )
 
 

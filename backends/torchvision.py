@@ -28,6 +28,9 @@ random_apply       RandomApply([...], p)                               native
 compose            Compose([...])                                      native
 ================== ================================================== ===========================
 
+The photometric ops (invert, solarize, posterize, grayscale, random_grayscale, autocontrast,
+equalize, sharpness, channel_permutation) have their records in :mod:`.torchvision_photometric`.
+
 An op keeps its native class in ``fidelity="spec"`` iff what it measured (by
 ``benchmarks/measure_torchvision.py``, PIL path, 0-255 units) is within its record's tolerance;
 the records' ``why`` and the substitutes' reasons say what departs. Substitutes
@@ -83,6 +86,7 @@ from augspec.pipeline import Pipeline
 from augspec.sampling import Params, check_replay
 
 from . import torchvision_kernels as K
+from .torchvision_photometric import RECORDS as PHOTOMETRIC_RECORDS
 
 NAME = "torchvision"
 
@@ -308,6 +312,7 @@ RECORDS: dict[str, OpRecord] = records_table(
         why=_COMPOSITION_WHY,
     ),
     OpRecord("compose", _compose, EXACT, build=lambda op: T.Compose, why=_COMPOSITION_WHY),
+    *PHOTOMETRIC_RECORDS,
 )
 
 _LEAF_TOLERANCES = {
@@ -331,6 +336,10 @@ NATIVE_ENVELOPE: dict[str, Tolerance] = {
     # 8-bit HSV round trip and a hue shift quantised to int(factor * 255) / 255 of a turn.
     "hue": Tolerance(20.0, 0.6),
     "color_jitter": Tolerance(20.0, 1.6),
+    # ImageOps.autocontrast truncates int(i * scale + offset): a low-contrast image, mean 0.47.
+    "autocontrast": Tolerance(1.0, 1.0),
+    # ImageEnhance.Sharpness: Image.blend truncates (factor 0.5: mean 0.49).
+    "sharpness": Tolerance(1.0, 1.0),
 }
 
 # Tensor path (a torch uint8 CHW tensor given to replay): torchvision's tensor kernels.
@@ -348,6 +357,11 @@ TENSOR_NATIVE_ENVELOPE: dict[str, Tolerance] = {
     # float HSV, but float -> uint8 by truncating x * 255.999: max 1.
     "hue": Tolerance(1.0, 0.15),
     "color_jitter": Tolerance(7.0, 1.6),
+    # _rgb_to_grayscale: 0.2989 R + 0.587 G + 0.114 B cast to uint8 (truncated): max 1, mean 0.51.
+    "grayscale": Tolerance(1.0, 0.6),
+    "random_grayscale": Tolerance(1.0, 0.6),
+    "autocontrast": Tolerance(1.0, 1.0),
+    "sharpness": Tolerance(1.0, 1.0),
 }
 
 

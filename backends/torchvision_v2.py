@@ -24,6 +24,9 @@ random_apply        RandomApply([...], p)                        native
 compose             Compose([...])                               native
 =================== ============================================ ================================
 
+The photometric ops (invert ... sharpness, channel_permutation) have their records in
+:mod:`.torchvision_v2_photometric`.
+
 Each record's ``why`` gives the measured reason (``benchmarks/measure_torchvision_v2.py``; the
 numbers are in docs/). Substitutes subclass the v2 class they replace and keep its
 ``make_params`` (the same torch draws), so a seeded pipeline picks the same boxes and factors in
@@ -74,6 +77,7 @@ from augspec.pipeline import Pipeline, output_hw, trace_hw
 from augspec.sampling import check_replay
 
 from . import torchvision_kernels as K
+from .torchvision_v2_photometric import RECORDS as PHOTOMETRIC_RECORDS
 
 NAME = "torchvision-v2"
 COMPOSITION = ("compose", "random_apply")
@@ -484,6 +488,7 @@ RECORDS: dict[str, OpRecord] = records_table(
         why=_CONTAINER_WHY,
     ),
     OpRecord("compose", _compose, EXACT, build=lambda op: v2.Compose, why=_CONTAINER_WHY),
+    *PHOTOMETRIC_RECORDS,
 )
 
 

@@ -70,6 +70,26 @@ CASES: dict[str, list[list[dict[str, Any]]]] = {
         [{"op": "lighting", "alphastd": 0.1}],
         [{"op": "lighting", "alphastd": 0.5}],
     ],
+    "invert": [[{"op": "invert", "p": 0.5}], [{"op": "invert", "p": 1.0}]],
+    "solarize": [
+        [{"op": "solarize", "threshold": 128, "p": 1.0}],
+        [{"op": "solarize", "threshold": 0, "p": 0.5}],
+        [{"op": "solarize", "threshold": 254.5, "p": 1.0}],
+    ],
+    "grayscale": [[{"op": "grayscale", "num_output_channels": 3}]],
+    "random_grayscale": [[{"op": "random_grayscale", "p": 0.5}]],
+    "autocontrast": [[{"op": "autocontrast", "p": 1.0}], [{"op": "autocontrast", "p": 0.5}]],
+    "equalize": [[{"op": "equalize", "p": 1.0}], [{"op": "equalize", "p": 0.5}]],
+    "channel_permutation": [[{"op": "channel_permutation"}]],
+    "sharpness": [
+        [{"op": "sharpness", "factor": 0.5, "p": 1.0}],
+        [{"op": "sharpness", "factor": 3.7, "p": 0.5}],
+    ],
+    "posterize": [
+        [{"op": "posterize", "bits": 1, "p": 1.0}],
+        [{"op": "posterize", "bits": 5, "p": 0.5}],
+        [{"op": "posterize", "bits": 8, "p": 1.0}],
+    ],
     "to_tensor": [[{"op": "to_tensor"}]],
     "normalize": [
         [

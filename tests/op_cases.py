@@ -53,6 +53,27 @@ OP_CASES: dict[str, list[dict[str, Any]]] = {
             ],
         }
     ],
+    "invert": [{"op": "RandomInvert", "p": 0.5}, {"op": "invert", "p": 1}],
+    "solarize": [
+        {"op": "RandomSolarize", "threshold": 128, "p": 1},
+        {"op": "solarize", "threshold": 0.5},
+    ],
+    "grayscale": [
+        {"op": "Grayscale", "num_output_channels": 3},
+        {"op": "grayscale", "num_output_channels": 3},
+    ],
+    "random_grayscale": [{"op": "RandomGrayscale", "p": 0.5}, {"op": "random_grayscale", "p": 1}],
+    "autocontrast": [{"op": "RandomAutocontrast", "p": 1}, {"op": "autocontrast", "p": 0.5}],
+    "equalize": [{"op": "RandomEqualize", "p": 1}, {"op": "equalize"}],
+    "channel_permutation": [{"op": "RandomChannelPermutation"}],
+    "sharpness": [
+        {"op": "RandomAdjustSharpness", "sharpness_factor": 0.5, "p": 1},
+        {"op": "sharpness", "factor": 3.7},
+    ],
+    "posterize": [
+        {"op": "RandomPosterize", "bits": 3, "p": 1},
+        {"op": "posterize", "bits": 1, "p": 0.7},
+    ],
 }
 
 TENSOR_OPS = {"normalize"}

@@ -26,7 +26,17 @@ from .torchvision_cases import CASES, as_255, edge_images, small_photo, toleranc
 SEEDS = range(5)
 CASE_IDS = [c[0] for c in CASES]
 LEAF_OPS = [n for n in OP_NAMES if n not in ("compose", "random_apply")]
-EXPECTED_SUBSTITUTES = {"brightness", "contrast", "saturation", "hue", "color_jitter"}
+EXPECTED_SUBSTITUTES = {
+    "brightness",
+    "contrast",
+    "saturation",
+    "hue",
+    "color_jitter",
+    "grayscale",
+    "random_grayscale",
+    "autocontrast",
+    "sharpness",
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +77,7 @@ def test_one_record_per_op_with_the_contract_names() -> None:
     assert sorted(tv.RECORDS) == sorted(OP_NAMES)
     for name, record in tv.RECORDS.items():
         assert record.op == name and record.build is not None, name
-        assert (record.status == "ported") == (name == "lighting"), name
+        assert (record.status == "ported") == (name in ("lighting", "channel_permutation")), name
         if record.substitute is not None:
             assert record.substitute.build is not None and record.substitute.kernel, name
     assert tv.RECORDS["lighting"].why == "torchvision has no lighting op"
@@ -181,7 +191,7 @@ def test_compile_statuses(case) -> None:
         positions = [b.position for b in compiled.builds]
         assert len(positions) == len(set(positions))
         for b in compiled.builds:
-            assert (b.status == "ported") == (b.op == "lighting")
+            assert (b.status == "ported") == (b.op in ("lighting", "channel_permutation"))
     assert all(b.status != "substituted" for b in native.builds)
     leaf_builds = [b for b in faithful.builds if b.op not in ("compose", "random_apply")]
     for op, b in zip(spec.flat_ops(), leaf_builds, strict=True):

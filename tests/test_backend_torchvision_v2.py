@@ -42,6 +42,13 @@ NATIVE_ENVELOPE: dict[str, Tolerance] = {
     "hue": Tolerance(1.0, 0.35),
     "color_jitter": Tolerance(7.0, 2.1),
     "random_apply": Tolerance(1.0, 0.55),
+    # 0.2989 R + 0.587 G + 0.114 B truncated to uint8 (photo: mean 0.51; a 1x1 image: 1).
+    "grayscale": Tolerance(1.0, 1.0),
+    "random_grayscale": Tolerance(1.0, 1.0),
+    # autocontrast_image: float32 (x - lo) / ((hi - lo) / 255) truncated to uint8.
+    "autocontrast": Tolerance(1.0, 1.0),
+    # adjust_sharpness_image: float32 blend with the rounded SMOOTH image, truncated to uint8.
+    "sharpness": Tolerance(1.0, 1.0),
 }
 
 

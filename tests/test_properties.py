@@ -91,6 +91,15 @@ IMAGE_LEAVES = st.one_of(
         {"brightness": FACTOR, "contrast": FACTOR, "saturation": FACTOR, "hue": HUE},
     ),
     _op("lighting", {}, {"alphastd": st.floats(0, 1)}),
+    _op("invert", {}, {"p": PROB}),
+    _op("solarize", {"threshold": st.floats(0, 255)}, {"p": PROB}),
+    _op("posterize", {"bits": st.integers(1, 8)}, {"p": PROB}),
+    _op("grayscale", {"num_output_channels": st.just(3)}, {}),
+    _op("random_grayscale", {}, {"p": PROB}),
+    _op("autocontrast", {}, {"p": PROB}),
+    _op("equalize", {}, {"p": PROB}),
+    _op("channel_permutation", {}, {}),
+    _op("sharpness", {"factor": st.floats(0, 4)}, {"p": PROB}),
 )
 
 

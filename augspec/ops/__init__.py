@@ -17,9 +17,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import numpy as np
-from pydantic import Discriminator, Tag
+from pydantic import BaseModel, Discriminator, Tag, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from augspec.ops import colour, composition, crops, flips, lighting, resize, tensor
+from augspec.ops import colour, composition, crops, flips, lighting, photometric, resize, tensor
 from augspec.ops.base import (
     DEFINITION,
     FLOAT32_MAX,
@@ -64,6 +65,7 @@ from augspec.ops.composition import Compose, RandomApply
 from augspec.ops.crops import CenterCrop, RandomCrop, RandomResizedCrop
 from augspec.ops.flips import HorizontalFlip, VerticalFlip
 from augspec.ops.lighting import LIGHTING_EIGVAL, LIGHTING_EIGVEC, Lighting
+from augspec.ops.refused import REFUSED
 from augspec.ops.resize import Resize
 from augspec.ops.tensor import Normalize, ToTensor
 
@@ -128,7 +130,7 @@ __all__ = [
 ]
 
 # One module per family; each lists its definitions in DEFS and its facts in FACTS.
-FAMILIES = (flips, crops, resize, colour, lighting, tensor, composition)
+FAMILIES = (flips, crops, resize, colour, lighting, photometric, tensor, composition)
 
 # The first ops keep the order the union, OP_NAMES and the JSON Schema have always had;
 # an op added later goes after them, in family order.
@@ -187,7 +189,19 @@ MODEL_BY_NAME: dict[str, type[OpBase]] = {name: d.model for name, d in OPS.items
 def _op_tag(value: Any) -> str | None:
     """The discriminator: read ``op`` from a dict or a model, mapping aliases."""
     tag = canonical_op(value.get("op")) if isinstance(value, dict) else getattr(value, "op", None)
-    return tag if tag in MODEL_BY_NAME else None
+    return tag if tag in MODEL_BY_NAME or tag in REFUSED else None
+
+
+class _RefusedOp(BaseModel):
+    """The union's branch for a class no spec can hold (augspec/ops/refused.py): it refuses."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse(cls, value: Any) -> Any:
+        name = value.get("op") if isinstance(value, dict) else value
+        raise ValueError(
+            f"Expected an op a spec can hold; received op={name!r}. {REFUSED.get(str(name), '')}"
+        )
 
 
 def _known_ops_text() -> str:
@@ -200,7 +214,12 @@ if TYPE_CHECKING:
 else:
     # The union is built from the registry so that no op can be left out of it.
     AnyOp = Annotated[
-        Union[tuple(Annotated[m, Tag(n)] for n, m in MODEL_BY_NAME.items())],  # noqa: UP007
+        Union[  # noqa: UP007
+            tuple(
+                [Annotated[m, Tag(n)] for n, m in MODEL_BY_NAME.items()]
+                + [Annotated[_RefusedOp, Tag(n), SkipJsonSchema()] for n in REFUSED]
+            )
+        ],
         Discriminator(
             _op_tag,
             custom_error_type="unknown_op",
