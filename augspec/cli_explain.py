@@ -10,6 +10,7 @@ class and the reason. Missing frameworks are named with the extra that installs 
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 FRAMEWORK_BACKENDS = ("torchvision", "torchvision-v2", "gluon")
@@ -36,11 +37,42 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+LEGEND = (
+    "native: the framework's own class. ported: the framework has no such class (or cannot "
+    "take the arguments), so augspec wrote it in the framework's idiom. substituted: "
+    'fidelity="spec" replaced a native class that measured beyond its tolerance from the spec '
+    "(augspec parity shows the numbers)."
+)
+
+
+# (heading, OpBuild field) of each column of the table
+_COLUMNS = (("position", "position"), ("op", "op"), ("status", "status"), ("class", "native_class"))
+
+
+def table(compiled: Any) -> str:
+    """One compiled pipeline: a heading, then one aligned line per op (nested ops included);
+    a reason already given in this table is not repeated."""
+    builds = compiled.builds
+    wide = [max([len(h), *(len(getattr(b, f)) for b in builds)]) for h, f in _COLUMNS]
+    lines = [f"augspec pipeline compiled for {compiled.backend} (fidelity={compiled.fidelity})"]
+    head = "  " + "  ".join(h.ljust(w) for (h, _), w in zip(_COLUMNS, wide, strict=True))
+    lines.append(head.rstrip())
+    said: dict[str, str] = {}
+    for b in builds:
+        cells = [getattr(b, f).ljust(w) for (_, f), w in zip(_COLUMNS, wide, strict=True)]
+        why = f"same reason as {said[b.why]}" if b.why in said else b.why
+        said.setdefault(b.why, b.position)
+        lines.append(("  " + "  ".join(cells) + (f" - {why}" if b.why else "")).rstrip())
+    return "\n".join(lines)
+
+
 def explanations(spec: Any, names: list[str], fidelities: list[str]) -> list[str]:
-    """The ``explain()`` text of each backend and fidelity, in order."""
+    """The table of each backend and fidelity, in order."""
     import augspec
 
-    return [augspec.explain(spec, name, fidelity) for name in names for fidelity in fidelities]
+    return [
+        table(augspec.compile(spec, name, fidelity)) for name in names for fidelity in fidelities
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,12 +80,15 @@ def run(args: argparse.Namespace) -> int:
     from augspec.backends import available
 
     spec = augspec.load(args.spec)
-    names = args.backend or [n for n in FRAMEWORK_BACKENDS if n in available()]
+    names = list(dict.fromkeys(args.backend or [])) or [
+        n for n in FRAMEWORK_BACKENDS if n in available()
+    ]
     if not names:
         raise ValueError(
             "Expected torch or mxnet to be installed to explain a backend; received neither "
             "(pip install 'augspec[torch]' or 'augspec[mxnet]', or pass --backend reference)"
         )
     fidelities = ["native", "spec"] if args.fidelity == "both" else [args.fidelity]
-    print("\n\n".join(explanations(spec, names, fidelities)))
+    legend = textwrap.fill(LEGEND, width=100)
+    print("\n\n".join([*explanations(spec, names, fidelities), legend]))
     return 0

@@ -113,4 +113,18 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {os.path.join(args.out, args.name + '.md')}, {args.name}.json and "
         f"{len(report['units'])} sheets in {os.path.join(args.out, 'img')}"
     )
+    print("the differences that matter, ranked (details in the report):")
+    for line in ranked_summary(report):
+        print(f"  {line}")
     return 0
+
+
+def ranked_summary(report: Any, limit: int = 8) -> list[str]:
+    """One line per ranked difference: rank, class, what differs, its size."""
+    from augspec.parity.first_page import ranked_rows
+
+    rows = ranked_rows(report)
+    return [
+        f"{i + 1:2d}. [{r['severity']}] {r['cells'][0].replace('`', '')}"
+        for i, r in enumerate(rows[:limit])
+    ] + ([f"    ... {len(rows) - limit} more"] if len(rows) > limit else [])

@@ -99,21 +99,3 @@ def test_missing_backend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
         match="Expected backend one of reference, torchvision, torchvision-v2, gluon, torch-batched; received backend='keras'",
     ):
         backends.load("keras")
-
-
-def test_explain_says_what_each_op_compiles_to_on_each_backend(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    pytest.importorskip("torchvision", reason="explain --backend torchvision needs torchvision")
-    import augspec
-
-    spec = Path(__file__).parent.parent / "examples" / "combined_augs.yaml"
-    args = ["explain", str(spec), "--backend", "torchvision", "--backend", "reference"]
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    for backend in ("torchvision", "reference"):
-        for fidelity in ("native", "spec"):
-            assert augspec.explain(str(spec), backend, fidelity) in out
-    assert "color_jitter         substituted  FaithfulColorJitter" in out  # spec fidelity, why
-    assert main(["explain", str(spec), "--backend", "reference", "--fidelity", "native"]) == 0
-    assert "(fidelity=spec)" not in capsys.readouterr().out

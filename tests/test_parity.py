@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -411,13 +412,51 @@ def test_cli_parity_writes_named_report(
         ]
     )
     assert code == 0
+    printed = capsys.readouterr().out
+    assert "the differences that matter, ranked" in printed
+    assert " 1. [convention] Size order: RandomResizedCrop((200, 100))" in printed
     report = json.loads((out / "differences.json").read_text())
     assert (
         report["command"].startswith("augspec parity ")
         and "--name differences" in report["command"]
     )
     md = (out / "differences.md").read_text()
-    assert md.count("| [`vertical_flip()`]") == 1
+    # one row in the verdict table (the first page's ranked entries link to it mid-row)
+    assert sum(line.startswith("| [`vertical_flip()`]") for line in md.splitlines()) == 1
     assert "| torchvision-v2 | flip applied |" in md  # v2's native sampling beside v1's and Gluon's
     assert main(["parity", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_first_page_is_one_screen_ranked_with_chapter_and_conventions(
+    tmp_path: Path, tiny: np.ndarray, backends: dict
+) -> None:
+    from .test_severity import broken_links, first_page
+
+    names = ["saturation_sample.yaml", "train_augs.yaml", "test_augs.yaml", "shape_aug.yaml"]
+    (tmp_path / "saturation_sample.yaml").write_text(
+        "augspec: 1\nops:\n  - {op: saturation, factor: [0.2, 0.6]}\n"
+    )
+    paths = [str(tmp_path / names[0])] + [str(EXAMPLES_DIR / n) for n in names[1:]]
+    out = tmp_path / "out"
+    report = run_parity(paths, tiny, "tiny", str(out), samples=20, replays=2, progress=False)
+    md = (out / "report.md").read_text()
+    page = first_page(md)
+    assert len(page) <= 60
+    text = "\n".join(page)
+    # ranked: output-size conventions first, then Gluon's saturation (tens of levels per pixel)
+    ranked = [line for line in page if re.match(r"\| \d+ \|", line)]
+    assert "RandomResizedCrop((200, 100))" in ranked[0] and "| convention |" in ranked[0]
+    measured = [line for line in ranked if "| convention |" not in line]
+    assert "0.114*B" in measured[0] and "| visible |" in measured[0]
+    assert '`fidelity="spec"`' in measured[0]
+    assert "| 32x32 | no difference |" in text  # the CIFAR pipelines hit nothing
+    assert "## Conventions" in text and "RandomResizedCrop((200, 100))" in text
+    assert broken_links(md, out) == []
+    # the notebook view: the same ranked summary
+    html = report._repr_html_()
+    assert "0.114*B" in report._repr_markdown_() and "<table>" in html
+    assert "](" not in html  # every Markdown link converted
+    shown = re.findall(r'src="([^"]+)"', html) + re.findall(r'href="([^"#]+)', html)
+    assert shown and all(Path(p).is_file() for p in shown), shown
+    assert report["units"] and isinstance(report, dict)

@@ -70,6 +70,9 @@ def _op_schema_with_aliases(schema: dict[str, Any], model: type) -> None:
     prop["enum"] = [tag, *sorted(a for a, t in ALIASES.items() if t == tag)]
     # In a file, op is how the union is told apart: required there.
     schema["required"] = ["op", *(f for f in schema.get("required", []) if f != "op")]
+    from augspec.conventions import schema_native_names  # the classes' own argument names
+
+    schema_native_names(schema, prop["enum"][1:])
 
 
 class OpBase(BaseModel):
@@ -261,6 +264,8 @@ class Fact:
     pattern: str  # the measured pattern that must be present to cite this fact
     text: str
     source: str
+    # One short clause for the parity report's first page ("what differs"); "" = none.
+    summary: str = ""
 
 
 @dataclass(frozen=True)

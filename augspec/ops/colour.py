@@ -394,6 +394,7 @@ FACTS = (
         "mxnet's image operators compute in float32 and store with saturate_cast<uint8_t>, "
         "which clamps and then truncates toward zero (no rounding)",
         f"{MXNET_RANDOM} (saturate_cast)",
+        summary="mxnet's colour kernels truncate instead of rounding",
     ),
     Fact(
         "gluon",
@@ -402,6 +403,7 @@ FACTS = (
         "mxnet's AdjustSaturationImpl assigns instead of accumulating the grey level "
         "(`gray = input[l*3 + c] * coef[c]` in a loop over c), so it blends with 0.114*B, not the luma",
         f"{MXNET_RANDOM} (AdjustSaturationImpl)",
+        summary="Gluon's saturation blends with 0.114*B instead of the luma (an mxnet bug)",
     ),
     Fact(
         "gluon",
@@ -434,5 +436,6 @@ FACTS = (
         "torchvision's PIL adjust_hue converts to 8-bit HSV and adds np.int32(hue_factor * 255) "
         "to the hue channel: hue quantised to 1/255 of a turn, S and V to 8 bits",
         f"{TV_PIL} (adjust_hue)",
+        summary="torchvision's PIL path rotates hue in 8-bit HSV",
     ),
 )

@@ -333,5 +333,6 @@ FACTS = (
         "mxnet's center_crop places the box at int((W - w) / 2), truncating an odd margin; "
         "the reference (and torchvision) round it",
         "mxnet/image/image.py (center_crop)",
+        summary="Gluon's CenterCrop truncates an odd margin where the spec rounds it",
     ),
 )

@@ -103,5 +103,6 @@ FACTS = (
         "mxnet's FlipImpl swaps pairs j < mid/2 into the output buffer and never writes the middle "
         "column (row) of an odd-sized image when the output is not the input's own buffer",
         f"{MXNET_RANDOM} (FlipImpl)",
+        summary="Gluon's flips never write the middle column (row) of an odd-sized image",
     ),
 )

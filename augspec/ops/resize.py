@@ -161,6 +161,7 @@ FACTS = (
         "Gluon resizes with OpenCV cv::resize (INTER_LINEAR by default), which does not widen its filter "
         "when shrinking (no antialiasing); the reference, like PIL, does",
         "apache/mxnet src/operator/image/resize-inl.h (ResizeImpl)",
+        summary="Gluon resizes with OpenCV without antialiasing when shrinking (aliasing)",
     ),
     Fact(
         "torchvision",
@@ -168,5 +169,6 @@ FACTS = (
         "plus_minus_one",
         "PIL resamples 8-bit images with fixed-point weights, so a few pixels round the other way",
         "Pillow src/libImaging/Resample.c (PRECISION_BITS)",
+        summary="PIL resamples with fixed-point weights",
     ),
 )

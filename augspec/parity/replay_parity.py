@@ -6,6 +6,12 @@ candidate models of ``models``) replays the case; every *pair* of sides
 accumulates the absolute difference in 0-255 units of the input image: max, mean
 over all pixels of all cases, 99th percentile, which way it leans, and per-case
 maxima.
+
+A backend side whose output departs from the reference beyond rounding is replayed once more
+after other work through the same backend (:func:`scramble`): values that change between the
+two replays are *undefined* (memory the framework never wrote, e.g. the middle column of an
+odd-sized Gluon flip). Their count is kept, and every pair's numbers are also kept over the
+stable values only, so the report can say "undefined" instead of printing unstable numbers.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from typing import Any
 import numpy as np
 
 from augspec import reference
+from augspec.ops import Brightness
 from augspec.parity.cases import Case
 from augspec.parity.models import model_replay, models_for
+from augspec.parity.severity import COPY_OPS, ROUNDING_LEVELS, unstable_mask
 from augspec.parity.units import Unit
+from augspec.pipeline import Pipeline, iter_leaves
+from augspec.sampling import sample
 
 FIDELITIES = ("native", "spec")
 REFERENCE = "reference"
@@ -62,8 +72,22 @@ class PairStats:
     floats: list[np.ndarray] = field(default_factory=list)
     cases: list[dict[str, Any]] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
+    # Values that changed between two replays of the same params, and the numbers without them.
+    unstable_pixels: int = 0
+    unstable_cases: list[str] = field(default_factory=list)
+    stable_max: float = 0.0
+    stable_total: float = 0.0
+    stable_count: int = 0
 
-    def add(self, case: Case, a: np.ndarray, b: np.ndarray, scale: np.ndarray | float) -> None:
+    def add(
+        self,
+        case: Case,
+        a: np.ndarray,
+        b: np.ndarray,
+        scale: np.ndarray | float,
+        unstable: np.ndarray | None = None,
+    ) -> None:
+        """Accumulate |a - b|; ``unstable`` (HWC, as_255's layout) marks undefined values."""
         a255, b255 = as_255(a, scale), as_255(b, scale)
         if a255.shape != b255.shape:
             self.mismatches.append(f"{case.label}: {self.a} {a255.shape} vs {self.b} {b255.shape}")
@@ -83,6 +107,14 @@ class PairStats:
         self.max = max(self.max, case_max)
         self.above += int((signed > 0).sum())
         self.below += int((signed < 0).sum())
+        stable = diff
+        if unstable is not None and unstable.shape == diff.shape and unstable.any():
+            self.unstable_pixels += int(unstable.sum())
+            self.unstable_cases.append(case.label)
+            stable = diff[~unstable]
+        self.stable_count += stable.size
+        self.stable_total += float(stable.sum())
+        self.stable_max = max(self.stable_max, float(stable.max()) if stable.size else 0.0)
         self.cases.append(
             {
                 "label": case.label,
@@ -111,6 +143,10 @@ class PairStats:
             "a_above_b": self.above,
             "a_below_b": self.below,
             "shape_mismatches": self.mismatches,
+            "unstable_pixels": self.unstable_pixels,
+            "unstable_cases": self.unstable_cases,
+            "stable_max": self.stable_max if measured else None,
+            "stable_mean": self.stable_total / self.stable_count if self.stable_count else None,
             "cases": self.cases,
         }
 
@@ -184,6 +220,79 @@ class UnitReplay:
         return {f"{a} vs {b}": p.summary() for (a, b), p in self.pairs.items()}
 
 
+# Other work between two replays: a full-size output through the same backend, so that a buffer
+# the framework reuses holds other values the second time.
+SCRAMBLE = Pipeline(ops=[Brightness(factor=(0.5, 0.5))])
+
+
+def scramble(module: Any, image: np.ndarray, variant: int = 0) -> None:
+    """Replay brightness changes of other images (inverted, shifted) through ``module``, all
+    held at once so that several of the framework's buffers are filled, then discard them."""
+    base = 255 - image if variant % 2 == 0 else (255 - image)[::-1]
+    hw = (int(image.shape[0]), int(image.shape[1]))
+    params = sample(SCRAMBLE, seed=0, index=0, image_size=hw)
+    held = [
+        module.replay(
+            SCRAMBLE, params, np.ascontiguousarray(np.roll(base, 17 * k, axis=0)), "native"
+        )
+        for k in range(4)
+    ]
+    for out in held:
+        module.to_numpy(out)
+
+
+def _hwc(mask: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return mask if out.dtype == np.uint8 else mask.transpose(1, 2, 0)
+
+
+def _beyond_rounding(out: np.ndarray, ref: np.ndarray | None, scale: np.ndarray | float) -> bool:
+    if ref is None:
+        return False
+    x, y = as_255(out, scale), as_255(ref, scale)
+    if x.shape != y.shape:
+        return False
+    return bool(np.abs(x.astype(np.float64) - y.astype(np.float64)).max() > ROUNDING_LEVELS)
+
+
+RECHECKS = 2  # replays after other work; garbage rarely repeats itself twice
+
+
+def unstable_values(
+    run: Replayer,
+    module: Any,
+    case: Case,
+    image: np.ndarray,
+    first: np.ndarray,
+    reference_run: Replayer | None = None,
+) -> np.ndarray | None:
+    """Where replays after :func:`scramble` disagree with ``first`` (HWC layout of ``first``; a
+    pixel counts whole when any channel changed); None if nowhere.
+
+    Unwritten memory often holds the same thing twice (zeros of a fresh page), so for ops that
+    only copy values (``reference_run`` given: flips and crops, :data:`COPY_OPS`) a value that
+    stays put when every input value moves by 128 (mod 256), while the reference's moves, is
+    undefined too: it was never copied from the input.
+    """
+    mask = np.zeros(first.shape, dtype=bool)
+    for variant in range(RECHECKS):
+        scramble(module, image, variant)
+        run(case, np.ascontiguousarray(255 - image))  # its own buffers, filled otherwise
+        again = run(case, image)
+        if again.shape != first.shape:
+            return np.ones(first.shape, dtype=bool)
+        mask |= unstable_mask(first, again)
+    if reference_run is not None:
+        moved = np.ascontiguousarray(image ^ np.uint8(128))
+        ref_a, ref_b = reference_run(case, image), reference_run(case, moved)
+        side_b = run(case, moved)
+        if side_b.shape == first.shape and ref_a.shape == ref_b.shape == first.shape:
+            mask |= (first == side_b) & (ref_a != ref_b)
+    if not mask.any():
+        return None
+    channel_axis = -1 if first.dtype == np.uint8 else 0
+    return np.broadcast_to(mask.any(axis=channel_axis, keepdims=True), mask.shape).copy()
+
+
 def run_unit(
     unit: Unit,
     cases: list[Case],
@@ -196,24 +305,45 @@ def run_unit(
     pairs = {(a, b): PairStats(a, b) for a, b in pairs_for(list(sides), list(backends))}
     errors: dict[str, str] = {}
     scale = unit.output_scale
+    leaves = {o.op for o in iter_leaves(unit.pipeline.ops)} - {"to_tensor"}
+    copies_only = bool(leaves) and leaves <= COPY_OPS
     for case in cases:
         img = case_image(image, case)
         outputs: dict[str, np.ndarray] = {}
+        unstable: dict[str, np.ndarray] = {}
         for side, run in sides.items():
             if side in errors:
                 continue
             try:
                 outputs[side] = run(case, img)
+                if "/" in side and _beyond_rounding(outputs[side], outputs.get(REFERENCE), scale):
+                    mask = unstable_values(
+                        run,
+                        backends[side.split("/")[0]],
+                        case,
+                        img,
+                        outputs[side],
+                        sides[REFERENCE] if copies_only else None,
+                    )
+                    if mask is not None:
+                        unstable[side] = _hwc(mask, outputs[side])
             except Exception as err:  # noqa: BLE001 - a backend failing is a measured result
                 errors[side] = (
                     f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
                 )
         for (a, b), stats in pairs.items():
             if a in outputs and b in outputs:
-                stats.add(case, outputs[a], outputs[b], scale)
+                stats.add(case, outputs[a], outputs[b], scale, _union(unstable, a, b))
         if progress is not None:
             progress()
     return UnitReplay(unit, cases, pairs, errors)
+
+
+def _union(unstable: dict[str, np.ndarray], a: str, b: str) -> np.ndarray | None:
+    masks = [unstable[s] for s in (a, b) if s in unstable]
+    if len(masks) == 2 and masks[0].shape == masks[1].shape:
+        return masks[0] | masks[1]
+    return masks[0] if masks else None
 
 
 def replay_case(

@@ -11,10 +11,11 @@ import numpy as np
 import augspec
 from augspec import reference
 from augspec.io import load
-from augspec.parity import replay_parity, sampling_parity, sheets
+from augspec.parity import chapter, conventions, replay_parity, sampling_parity, sheets
 from augspec.parity.cases import make_cases
 from augspec.parity.replay_parity import REFERENCE, framework_pairs
 from augspec.parity.report import write
+from augspec.parity.result import ParityReport, as_report
 from augspec.parity.sampling_parity import ALPHA
 from augspec.parity.units import Unit, collect_units
 from augspec.parity.verdicts import judge_unit
@@ -142,8 +143,9 @@ def run_parity(
     backend_names: list[str] | None = None,
     command: str = "augspec parity",
     progress: bool = True,
-) -> dict[str, Any]:
-    """Measure every op of the spec files; write NAME.md, NAME.json and img/*.png under out_dir."""
+) -> ParityReport:
+    """Measure every op of the spec files, the chapter's pipelines among them and the conventions;
+    write NAME.md, NAME.json and img/*.png under out_dir. The result renders itself in Jupyter."""
     specs = [(os.path.basename(p), load(p)) for p in spec_paths]
     backends, missing = load_backends(backend_names)
     units = collect_units(specs)
@@ -197,7 +199,7 @@ def run_parity(
         )
     if bar is not None:
         bar.close()
-    report = {
+    report: dict[str, Any] = {
         "augspec_version": augspec.__version__,
         "command": command,
         "settings": {
@@ -212,9 +214,15 @@ def run_parity(
         "backends": {n: _framework_version(n) for n in backends},
         "missing_backends": missing,
         "units": unit_reports,
+        "chapter": chapter.measure(specs, image, backends, replays, seed),
+        "conventions": (
+            conventions.measure(image, img_dir, chapter.chapter_specs(specs))
+            if {"torchvision", "gluon"} <= set(backends)
+            else []
+        ),
     }
     write(report, os.path.join(out_dir, f"{name}.md"), os.path.join(out_dir, f"{name}.json"))
-    return report
+    return as_report(report, out_dir)
 
 
 def _strip(stats: dict[str, Any]) -> dict[str, Any]:

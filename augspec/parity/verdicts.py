@@ -31,6 +31,8 @@ from augspec.ops.base import Fact
 from augspec.ops.colour import COLOUR_OPS
 from augspec.parity.models import MODELS
 from augspec.parity.replay_parity import REFERENCE, UnitReplay
+from augspec.parity.severity import UNDEFINED, classify_stats, moves_pixels
+from augspec.pipeline import iter_leaves
 
 BIT_EXACT, WITHIN, DIFFERENT, NOT_MEASURED = (
     "bit-exact",
@@ -86,6 +88,7 @@ V2_FACTS: tuple[Fact, ...] = (
         "v2's ColorJitter.transform calls the functional kernels one after another on uint8, "
         "so each component's truncation is stored and scaled by the later components' factors",
         "torchvision/transforms/v2/_color.py (ColorJitter.transform)",
+        summary="v2's ColorJitter stores each step truncated to uint8; later factors amplify it",
     ),
     Fact(
         V2,
@@ -246,6 +249,8 @@ def explain(backend: str, op: str, found: list[tuple[str, str]]) -> list[dict[st
                     "text": fact.text,
                     "source": fact.source,
                     "pattern": fact.pattern,
+                    "summary": fact.summary,
+                    "ops": ",".join(fact.ops),
                 }
             )
     return lines
@@ -255,6 +260,7 @@ def judge_unit(replay: UnitReplay, backends: dict[str, Any]) -> dict[str, Any]:
     """Verdict, tolerance, numbers and explanation for every backend side and the cross pair."""
     summary = replay.summary()
     op = replay.unit.op
+    geometric = moves_pixels([o.op for o in iter_leaves(replay.unit.pipeline.ops)])
     tols: dict[str, tuple[float, float] | None] = {}
     out: dict[str, Any] = {}
     for key, stats in summary.items():
@@ -273,6 +279,7 @@ def judge_unit(replay: UnitReplay, backends: dict[str, Any]) -> dict[str, Any]:
             stats,
             tols[a],
             explain(name, op.op, found) if stats["max"] or stats["shape_mismatches"] else [],
+            geometric,
         )
     for key, stats in summary.items():
         a, b = key.split(" vs ")
@@ -283,20 +290,55 @@ def judge_unit(replay: UnitReplay, backends: dict[str, Any]) -> dict[str, Any]:
             stats,
             tol,
             [{"kind": "measured", "text": t, "pattern": k} for k, t in patterns(stats, {}, b)],
+            geometric,
         )
     for side, err in replay.errors.items():
         out.setdefault(side, {"verdict": NOT_MEASURED})["error"] = err
     return out
 
 
+# Measured sentences that quote the size of the difference: meaningless over unstable values.
+_SIZE_PATTERNS = ("beyond_rounding", "plus_minus_one", "leans_low", "leans_high")
+
+
+def _undefined_explanation(
+    stats: dict[str, Any], explanation: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Say the output is undefined instead of quoting its numbers (a cited fact's pattern stays)."""
+    cited = {line["pattern"] for line in explanation if line["kind"] == "source"}
+    kept = [
+        line
+        for line in explanation
+        if line["kind"] == "source"
+        or line["pattern"] not in _SIZE_PATTERNS
+        or line["pattern"] in cited
+    ]
+    cases = ", ".join(stats["unstable_cases"])
+    line = {
+        "kind": "measured",
+        "pattern": "undefined",
+        "text": f"{stats['unstable_pixels']} values change between replays of the same params "
+        f"({cases}): memory the framework never wrote, so their numbers are not given; the "
+        f"other values differ by at most {_fmt(stats['stable_max'] or 0.0)}",
+    }
+    return [line, *kept]
+
+
 def _entry(
-    stats: dict[str, Any], tol: tuple[float, float] | None, explanation: list[dict[str, str]]
+    stats: dict[str, Any],
+    tol: tuple[float, float] | None,
+    explanation: list[dict[str, str]],
+    geometric: bool,
 ) -> dict[str, Any]:
     worst = max(
         (c for c in stats["cases"] if c["max"] is not None), key=lambda c: c["max"], default=None
     )
+    severity = classify_stats(stats, geometric)
+    if severity == UNDEFINED:
+        explanation = _undefined_explanation(stats, explanation)
     return {
         "verdict": verdict(stats, tol),
+        "severity": severity,
         "max": stats["max"],
         "mean": stats["mean"],
         "p99": stats["p99"],
@@ -305,6 +347,10 @@ def _entry(
         "above": stats["a_above_b"],
         "below": stats["a_below_b"],
         "worst_case": worst["label"] if worst else None,
+        "unstable_pixels": stats["unstable_pixels"],
+        "unstable_cases": stats["unstable_cases"],
+        "stable_max": stats["stable_max"],
+        "stable_mean": stats["stable_mean"],
         "explanation": explanation,
         "cases": stats["cases"],
     }
