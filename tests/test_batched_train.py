@@ -44,7 +44,7 @@ def _args(spec: Path, out: Path, *extra: str) -> list[str]:
 def test_batched_augment_run_equals_replay_run(tmp_path: Path) -> None:
     spec = tmp_path / "flip.yaml"
     spec.write_text(FLIP)
-    assert main(_args(spec, tmp_path / "replay")) == 0
+    assert main(_args(spec, tmp_path / "replay", "--mode", "replay")) == 0
     assert main(_args(spec, tmp_path / "batched", "--batched-augment")) == 0
     replay, batched = (
         json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("replay", "batched")

@@ -50,7 +50,7 @@ def _args(backend: str, spec: Path, out: Path, *extra: str, epochs: int = EPOCHS
     return [
         "train", "--backend", backend, "--spec", str(spec), "--synthetic", str(N),
         "--epochs", str(epochs), "--batch-size", str(BATCH), "--lr", "0.01", "--width", "8",
-        "--out", str(out), "--no-progress", *extra,
+        "--out", str(out), "--no-progress", "--mode", "replay", *extra,
     ]  # fmt: skip
 
 

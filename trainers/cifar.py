@@ -57,20 +57,26 @@ _ROW = 32 * 32 * 3
 
 @dataclass
 class CifarData:
-    """Train and test arrays: images (N, 32, 32, 3) uint8, labels (N,) int64."""
+    """Train and test arrays: images (N, 32, 32, 3) uint8, labels (N,) int64.
 
-    train_x: np.ndarray
+    Also what an image folder reads into (``trainers/sources.py``): there the images are
+    (N, H, W, 3), or a list of HWC arrays when their sizes differ, and ``name`` says what
+    the data is (the bundled sample, or the folder)."""
+
+    train_x: Any
     train_y: np.ndarray
-    test_x: np.ndarray
+    test_x: Any
     test_y: np.ndarray
     classes: list[str] = field(default_factory=lambda: list(CLASSES))
     synthetic: bool = False
     source: str = ""
+    name: str = ""  # the label when not SYNTHETIC (default: CIFAR-10)
+    skipped: int = 0  # unreadable files left out (--skip-bad-files)
 
     @property
     def label(self) -> str:
         """What the data is, for printouts and metrics (says SYNTHETIC when it is)."""
-        return SYNTHETIC_LABEL if self.synthetic else "CIFAR-10"
+        return SYNTHETIC_LABEL if self.synthetic else (self.name or "CIFAR-10")
 
     def describe(self) -> str:
         return (

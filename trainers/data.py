@@ -30,13 +30,36 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def check_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y, dtype=np.int64)
-    if x.ndim != 4 or x.shape[-1] != 3 or x.dtype != np.uint8:
-        raise ValueError(f"Expected images (N, H, W, 3) uint8; received shape {x.shape} {x.dtype}")
+def check_arrays(x: Any, y: Any) -> tuple[Any, np.ndarray]:
+    """Images (N, H, W, 3) uint8, or a list of (H, W, 3) uint8 arrays of different sizes (an
+    image folder's), and one int64 label per image."""
+    y = np.asarray(y, dtype=np.int64)
+    if isinstance(x, list):
+        bad = [k for k, im in enumerate(x) if _not_hwc_uint8(im)]
+        if bad:
+            im = np.asarray(x[bad[0]])
+            raise ValueError(
+                f"Expected images as (H, W, 3) uint8 arrays; received image {bad[0]} of shape "
+                f"{im.shape} {im.dtype}"
+            )
+    else:
+        x = np.asarray(x)
+        if x.ndim != 4 or x.shape[-1] != 3 or x.dtype != np.uint8:
+            raise ValueError(
+                f"Expected images (N, H, W, 3) uint8; received shape {x.shape} {x.dtype}"
+            )
     if y.shape != (len(x),):
         raise ValueError(f"Expected {len(x)} labels (one per image); received shape {y.shape}")
     return x, y
+
+
+def _not_hwc_uint8(image: Any) -> bool:
+    return not (
+        isinstance(image, np.ndarray)
+        and image.ndim == 3
+        and image.shape[2] == 3
+        and image.dtype == np.uint8
+    )
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -161,7 +184,8 @@ def iter_batches(
         )
     spec = augspec.as_pipeline(spec)
     for idx in batches(len(x), batch_size, seed, epoch, shuffle, drop_last):
+        images = x[idx] if isinstance(x, np.ndarray) else [x[int(i)] for i in idx]
         yield (
-            augment_batch(spec, x[idx], seed, epoch, idx, backend, fidelity),
+            augment_batch(spec, images, seed, epoch, idx, backend, fidelity),
             np.asarray(y[idx], dtype=np.int64),
         )

@@ -145,7 +145,12 @@ def make_dataset(
         return ReplayDataset(x, y, spec, seed, epoch, fidelity, backend)
     x, y64 = check_arrays(x, y)
     compiled = augspec.compile(spec, "gluon", fidelity)
-    images = mx.nd.array(x, dtype="uint8")  # NDArray HWC uint8, like gluon's CIFAR10 dataset
+    # NDArray HWC uint8, like gluon's CIFAR10 dataset (one per image when their sizes differ)
+    images = (
+        [mx.nd.array(im, dtype="uint8") for im in x]
+        if isinstance(x, list)
+        else mx.nd.array(x, dtype="uint8")
+    )
     labels = y64.astype(np.int32)
     inner = gluon.data.ArrayDataset(images, labels).transform_first(ToModelInput(compiled))
     return CompiledDataset(inner, seed, epoch)

@@ -3,7 +3,9 @@
 Files in ``--out``: ``metrics.csv`` and ``metrics.json`` (one row per epoch,
 with the data label so a synthetic run is never mistaken for CIFAR-10), and
 ``curves.png``: train loss, train acc and test acc per epoch, like the
-chapter's ``Animator``.
+chapter's ``Animator``, titled with the spec file, the backend and the data.
+While a run goes, :func:`epoch_line` prints each epoch; :func:`summary_lines` are
+the chapter's two final lines.
 """
 
 from __future__ import annotations
@@ -93,15 +95,23 @@ def progress(items: Iterable[Any], desc: str, enabled: bool = True) -> Iterator[
     yield from tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False, unit="batch")
 
 
-def summary_lines(history: list[dict[str, Any]], devices: str, label: str) -> list[str]:
-    """The chapter's two lines for the last epoch, and the data label."""
+def epoch_line(record: dict[str, Any], epochs: int) -> str:
+    """One epoch as it ends: loss, train and test accuracy, examples/s."""
+    return (
+        f"epoch {record['epoch']}/{epochs}: loss {record['train_loss']:.3f}, "
+        f"train acc {record['train_acc']:.3f}, test acc {record['test_acc']:.3f}, "
+        f"{with_speed(record)['examples_per_sec']:.1f} examples/sec"
+    )
+
+
+def summary_lines(history: list[dict[str, Any]], devices: str) -> list[str]:
+    """The chapter's two final lines (the last epoch; examples/s over the run)."""
     last = history[-1]
     seconds = sum(r["seconds"] for r in history)
     examples = sum(r["examples"] for r in history)
     return [
         f"loss {last['train_loss']:.3f}, train acc {last['train_acc']:.3f}, test acc {last['test_acc']:.3f}",
         f"{examples / max(seconds, 1e-9):.1f} examples/sec on {devices}",
-        f"data: {label}",
     ]
 
 
@@ -120,7 +130,14 @@ def write_metrics(out: str | Path, history: list[dict[str, Any]], info: dict[str
         writer.writerow([*(r[c] for c in COLUMNS), info.get("data", "")])
     write_text(out / "metrics.csv", table.getvalue())
     write_text(out / "metrics.json", json.dumps({**info, "epochs": rows}, indent=2) + "\n")
-    plot_curves(rows, out / "curves.png", str(info.get("data", "")))
+    plot_curves(rows, out / "curves.png", curves_title(info))
+
+
+def curves_title(info: dict[str, Any]) -> str:
+    """``<spec file> on <backend>`` over the data's name (its provenance left to metrics.json)."""
+    spec = Path(str(info.get("spec") or "spec")).name
+    data = str(info.get("data", "")).split(" (")[0].split(":")[0]
+    return f"{spec} on {info.get('backend', '?')}\n{data}"
 
 
 def plot_curves(rows: list[dict[str, Any]], path: str | Path, title: str) -> None:

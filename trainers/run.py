@@ -8,6 +8,7 @@ names. Only rank 0 prints, writes metrics and checkpoints.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -16,30 +17,30 @@ from typing import Any
 from augspec.trainers import checkpoint
 from augspec.trainers.config import (
     CHECKPOINT,
-    DEFAULT_TEST_SPEC,
     RESUME_FIELDS,
     TrainConfig,
     check_out,
     checkpoint_limit,
+    load_specs,
+    resolve,
 )
-from augspec.trainers.metrics import summary_lines, write_metrics
-
-import augspec
+from augspec.trainers.metrics import epoch_line, summary_lines, write_metrics
 
 
 def load_data(cfg: TrainConfig) -> Any:
-    from augspec.trainers import cifar
+    """The run's data, decoded before the first step (``trainers/sources.py``)."""
+    from augspec.trainers.sources import load_data as load
 
-    if cfg.synthetic is not None:
-        return cifar.synthetic_cifar(cfg.synthetic, seed=cfg.seed)
-    root = Path(str(cfg.data))
-    if cfg.download and not (root / cifar.CIFAR_FOLDER).is_dir():
-        cifar.download_cifar10(root, progress=cfg.progress)
-    return cifar.load_cifar10(root)
+    return load(cfg, progress=cfg.progress)
 
 
 def data_id(cfg: TrainConfig, data: Any) -> str:
-    return f"{data.label} ({len(data.train_y)} train, {len(data.test_y)} test)"
+    """The ``data:`` line: what the data is (SYNTHETIC, CIFAR-10, the bundled sample with its
+    provenance, or a folder) and its counts."""
+    return (
+        f"{data.label}: {len(data.train_y)} train, {len(data.test_y)} test images, "
+        f"{len(data.classes)} classes"
+    )
 
 
 def _loaders(
@@ -96,12 +97,14 @@ def rank_devices(cfg: TrainConfig, fw: Any) -> list[Any]:
     return fw.devices("cpu")
 
 
-def build_model(cfg: TrainConfig, fw: Any, devs: list[Any], world: int) -> tuple[Any, Any]:
+def build_model(
+    cfg: TrainConfig, fw: Any, devs: list[Any], world: int, num_classes: int = 10
+) -> tuple[Any, Any]:
     fw.seed_all(cfg.seed)
     if cfg.backend == "torch":
         from augspec.trainers.models_torch import resnet18
 
-        net = fw.prepare(resnet18(10, 3, cfg.width), devs)
+        net = fw.prepare(resnet18(num_classes, 3, cfg.width), devs)
         if world > 1:
             from torch.nn.parallel import DistributedDataParallel
 
@@ -110,7 +113,7 @@ def build_model(cfg: TrainConfig, fw: Any, devs: list[Any], world: int) -> tuple
         return net, fw.make_trainer(net, cfg.lr, cfg.adam)
     from augspec.trainers.models_gluon import resnet18 as gluon_resnet18
 
-    net = fw.prepare(gluon_resnet18(10, 3, cfg.width), devs)
+    net = fw.prepare(gluon_resnet18(num_classes, 3, cfg.width), devs)
     return net, fw.make_trainer(net, cfg.lr, cfg.adam)
 
 
@@ -176,15 +179,13 @@ def check_resume(
 
 def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]:
     """Train as configured; returns the full history (resumed epochs included)."""
+    cfg = resolve(cfg)
     check_out(cfg)
     fw = importlib.import_module(f"augspec.trainers.{cfg.backend}")
-    spec = augspec.load(cfg.spec)
-    test_spec = (
-        augspec.load(cfg.test_spec) if cfg.test_spec else augspec.validate_data(DEFAULT_TEST_SPEC)
-    )
+    spec, test_spec = load_specs(cfg)
     data = load_data(cfg)
     devs = rank_devices(cfg, fw) if world > 1 else fw.devices(cfg.devices)
-    net, trainer = build_model(cfg, fw, devs, world)
+    net, trainer = build_model(cfg, fw, devs, world, len(data.classes))
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
     path = Path(cfg.out) / CHECKPOINT
     history: list[dict[str, Any]] = []
@@ -203,6 +204,7 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
         "spec_hash": spec.spec_hash(),
         "test_spec_hash": test_spec.spec_hash(),
         "config": asdict(cfg),
+        "openmp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
     }
     lead = rank == 0
     if lead:
@@ -212,6 +214,7 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
         history.append(record)
         if not lead:
             return
+        print(epoch_line(record, cfg.epochs), flush=True)
         checkpoint.save(path, {
             "epoch": record["epoch"], "spec_hash": info["spec_hash"], "config": asdict(cfg),
             "test_spec_hash": info["test_spec_hash"], "history": history,
@@ -242,7 +245,7 @@ def run(cfg: TrainConfig, rank: int = 0, world: int = 1) -> list[dict[str, Any]]
         resume_at=resume_at, on_step_end=on_step_end,
     )  # fmt: skip
     if lead and ran:
-        for line in summary_lines(ran, str(info["devices"]), str(info["data"])):
+        for line in summary_lines(ran, str(info["devices"])):
             print(line, flush=True)
     sys.stdout.flush()
     return history

@@ -236,6 +236,12 @@ def make_batched_loader(
     from augspec.backends.torch_batched import compile_batched
 
     x, y = check_arrays(x, y)
+    if isinstance(x, list):
+        raise ValueError(
+            "Expected images of one size for --batched-augment (it gathers whole uint8 batches); "
+            f"received {len({im.shape for im in x})} sizes. Drop --batched-augment, or resize the "
+            "folder's images to one size"
+        )
     order = batches(len(y), batch_size, seed, epoch, shuffle, drop_last)
     order = order[check_start_batch(start_batch, len(order)) :]
     pipeline = compile_batched(augspec.as_pipeline(spec), device, precision)
