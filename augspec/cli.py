@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "augspec.cli_parity",
     "augspec.cli_train",
     "augspec.cli_bench",
+    "augspec.cli_code",
+    "augspec.cli_ops",
 )
 
 
@@ -128,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"augspec {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (`augspec explain ... | head`): not an error to report.
+        # stdout goes to devnull so that Python's flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as err:  # noqa: BLE001 - the CLI promises no framework tracebacks
         if args.traceback:
             traceback.print_exc()

@@ -15,6 +15,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _read_umask() -> int:
+    # Reading the umask means setting it: done once, at import, and set straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 @contextmanager
 def atomic_file(
     path: str | Path, prefix: str | None = None, suffix: str = ".tmp"
@@ -27,6 +37,9 @@ def atomic_file(
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", suffix=suffix, dir=path.parent)
     try:
+        # mkstemp makes the file owner-only: keep the replaced file's mode, else give the mode
+        # open() would (0666 less the umask).
+        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.is_file() else 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
