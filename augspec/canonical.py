@@ -95,6 +95,26 @@ def _random_apply(op: Any, src: str) -> list[CanonicalOp]:
     return [CanonicalOp(data, src, tuple(children))]
 
 
+def _choice(op: Any, src: str) -> list[CanonicalOp]:
+    """random_choice / random_order: each op's canonical list; random_choice's weights
+    normalised (v2 keeps p / sum(p); no p is equal weights)."""
+    children = []
+    for k, child in enumerate(op.ops):
+        each = _canonical_list([child], f"{src}.ops[{k}]")
+        if len(each) == 1:
+            children.append(each[0].data)
+        else:  # several ops (or none: an identity kept as written) in one place
+            children.append(
+                {"op": "compose", "ops": [c.data for c in each]}
+                if each
+                else child.model_dump(mode="json")
+            )
+    data: dict[str, Any] = {"op": op.op, "ops": children}
+    if op.op == "random_choice":
+        data["p"] = [float(w) for w in op.weights()]
+    return [CanonicalOp(data, src)]
+
+
 def _canonical_list(ops: list[Any], prefix: str) -> list[CanonicalOp]:
     out: list[CanonicalOp] = []
     for i, op in enumerate(ops):
@@ -103,6 +123,8 @@ def _canonical_list(ops: list[Any], prefix: str) -> list[CanonicalOp]:
             out += _canonical_list(op.ops, f"{src}.ops")
         elif op.op == "random_apply":
             out += _random_apply(op, src)
+        elif op.op in ("random_choice", "random_order"):
+            out += _choice(op, src)
         else:
             out += _leaf(op, src)
     return out

@@ -169,6 +169,15 @@ class _Writer:
         label = "faithful substitute" if how == "substituted" else "augspec port"
         return _port_call(op, self.backend, self.fidelity), f"{label}: {_short(why)}"
 
+    def choice_lines(self, op: OpBase, pad: str, inner: list[str]) -> list[str]:
+        """random_choice / random_order: the framework's class, or augspec's gluon port."""
+        if self.backend == "gluon":  # no such gluon class
+            self.uses_ports = True
+            head = f"ports.gluon_{op.op}"
+        else:
+            head = f"{self.prefix}.{'RandomChoice' if op.op == 'random_choice' else 'RandomOrder'}"
+        return [f"{pad}{head}([", *inner, f"{pad}]{_choice_tail(op)}),"]
+
     def op_lines(self, op: OpBase, depth: int) -> list[str]:
         pad = INDENT * depth
         children = getattr(op, "ops", None)
@@ -184,10 +193,17 @@ class _Writer:
         p = self.prefix
         if op.op == "compose":
             return [f"{pad}{p}.Compose([", *inner, f"{pad}]),"]
+        if op.op in ("random_choice", "random_order"):
+            return self.choice_lines(op, pad, inner)
         prob = literal(float(op.p))  # type: ignore[attr-defined]
         if self.backend == "gluon":  # gluon's RandomApply takes one Block
             return [f"{pad}{p}.RandomApply({p}.Compose([", *inner, f"{pad}]), p={prob}),"]
         return [f"{pad}{p}.RandomApply([", *inner, f"{pad}], p={prob}),"]
+
+
+def _choice_tail(op: OpBase) -> str:
+    weights = getattr(op, "p", None)
+    return "" if weights is None else f", p={literal([float(w) for w in weights])}"
 
 
 def _assignment(writer: _Writer, spec: Pipeline, name: str, bare: bool) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from augspec.errors import Problem
 from augspec.native_convert import GLUON_INTERPOLATION, PIL_INTERPOLATION
-from augspec.native_names import NativeClass, classes_named
+from augspec.native_names import EXPANDING, NativeClass, classes_named
 
 CONVENTIONS: Final = ("augspec", "torchvision", "gluon")
 SIZED_OPS: Final = ("random_resized_crop", "resize", "center_crop", "random_crop")
@@ -39,6 +39,10 @@ RENAMED: Final = {
     "alpha": "alphastd",
     "transforms": "ops",
     "sharpness_factor": "factor",
+    "angle_limits": "degrees",
+    "rotation_degrees": "degrees",
+    "rotate_with_proba": "p",
+    "kernel_size": "kernel",  # GaussianBlur: (x, y) -> [height, width]
 }
 _TUPLE_TEXT = re.compile(r"^\s*\(.*\)\s*$", re.DOTALL)
 
@@ -73,7 +77,7 @@ def _translate(node: Any, conventions: str, where: str, problems: list[Problem])
     from augspec.ops.refused import REFUSED
 
     if isinstance(node, str):
-        if node in ALIASES or node in OP_NAMES or node in REFUSED:  # REFUSED: refused with why
+        if node in ALIASES or node in OP_NAMES or node in REFUSED or node in EXPANDING:
             node = {"op": node}  # a bare op name: the op with its defaults
         else:
             problems.append(
@@ -101,6 +105,13 @@ def _translate(node: Any, conventions: str, where: str, problems: list[Problem])
         )
     if tuples:
         return node
+    if name in EXPANDING:  # a class that is a composition of ops (augspec/ops/distort.py)
+        expanding = classes_named(name)[0]
+        try:
+            return EXPANDING[name][0](expanding, {k: v for k, v in node.items() if k != "op"})
+        except ValueError as err:
+            problems.append(_located(label, expanding, str(err)))
+            return node
     node = dict(node)
     for key in ("ops", "transforms"):
         children = node.get(key)

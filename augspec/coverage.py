@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from augspec.native_names import CONVERSION_CLASSES, FRAMEWORKS, NATIVE_CLASSES
+from augspec.native_names import CONVERSION_CLASSES, EXPANDING, FRAMEWORKS, NATIVE_CLASSES
 from augspec.ops.refused import REFUSED
 
 # Every class each module exports (dir(), classes only), as the installed versions have them:
@@ -84,12 +84,11 @@ NOT_CLASSIFICATION: Final = frozenset(
         "UniformTemporalSubsample",
     }
 )
+# v2 classes that act on whole batches and their labels: ops of a spec's batch_ops section
+# (augspec/batch_ops.py), not of its per-image ops; Gluon has none (ported in its trainer).
+BATCH_OPS: Final[dict[str, str]] = {"MixUp": "mixup", "CutMix": "cutmix"}
 # Image-classification classes no op means yet (issue 12), with the op they are planned as.
 PLANNED: Final[dict[str, str]] = {
-    "Pad": "pad",
-    "RandomRotation": "rotation",
-    "Rotate": "rotate",
-    "RandomAffine": "affine",
     "RandomPerspective": "perspective",
     "ElasticTransform": "elastic",
     "FiveCrop": "five_crop",
@@ -99,22 +98,11 @@ PLANNED: Final[dict[str, str]] = {
     "RandomResize": "random_resize",
     "RandomShortestSize": "random_shortest_size",
     "ScaleJitter": "scale_jitter",
-    "GaussianBlur": "gaussian_blur",
-    "RandomPhotometricDistort": "photometric_distort",
-    "GaussianNoise": "gaussian_noise",
-    "JPEG": "jpeg",
-    "RandomErasing": "random_erasing",
-    "ConvertImageDtype": "convert_dtype",
     "Cast": "cast",
-    "LinearTransformation": "linear_transformation",
     "AutoAugment": "auto_augment",
     "RandAugment": "rand_augment",
     "TrivialAugmentWide": "trivial_augment_wide",
     "AugMix": "augmix",
-    "RandomChoice": "random_choice",
-    "RandomOrder": "random_order",
-    "MixUp": "mixup",
-    "CutMix": "cutmix",
 }
 
 BACKEND_COLUMNS: Final = ("torchvision", "torchvision-v2", "gluon", "torch-batched")
@@ -132,10 +120,17 @@ _REQUIRED: Final[dict[str, dict[str, Any]]] = {
     "normalize": {"mean": [0.5], "std": [0.5]},
     "random_apply": {"ops": [{"op": "invert"}]},
     "compose": {"ops": [{"op": "invert"}]},
+    "random_choice": {"ops": [{"op": "invert"}]},
+    "random_order": {"ops": [{"op": "invert"}]},
     "solarize": {"threshold": 128},
     "posterize": {"bits": 4},
     "grayscale": {"num_output_channels": 3},
     "sharpness": {"factor": 2.0},
+    "pad": {"padding": 1},
+    "rotation": {"degrees": 10},
+    "affine": {"degrees": 10},
+    "gaussian_blur": {"kernel": 3},
+    "jpeg": {"quality": 75},
 }
 _VARIANTS: Final[dict[str, tuple[Any, ...]]] = {
     "interpolation": ("bilinear", "nearest", "bicubic"),
@@ -151,7 +146,7 @@ class Row:
     framework: str
     name: str
     op: str  # the op, or "" where there is none
-    kind: str  # "op", "missing", "refused", "conversion", "not a transform", "not classification"
+    kind: str  # "op", "batch op", "missing", "refused", "conversion", "not a transform", "not classification"
     statuses: tuple[str, ...]  # one per BACKEND_COLUMNS ("" where no op)
     note: str = ""
 
@@ -161,6 +156,8 @@ def _kind_of(framework: str, name: str) -> tuple[str, str, str]:
     mapped = [nc for nc in NATIVE_CLASSES if nc.framework == framework and nc.name == name]
     if mapped:
         also = f"also writes {', '.join(mapped[0].also)}" if mapped[0].also else ""
+        if name in EXPANDING:  # no op of its own: the composition it is
+            also = "a compose of existing ops (augspec/ops/distort.py)"
         return "op", mapped[0].op, also
     if name in REFUSED:
         return "refused", "", REFUSED[name]
@@ -170,6 +167,9 @@ def _kind_of(framework: str, name: str) -> tuple[str, str, str]:
         return "not a transform", "", NOT_TRANSFORMS[name]
     if name in NOT_CLASSIFICATION:
         return "not classification", "", "boxes, key points or video only"
+    if name in BATCH_OPS:
+        where = "v2 native, torch trainer/batched and gluon ported (docs/batch_ops.md)"
+        return "batch op", "", f"batch_ops: {BATCH_OPS[name]}; {where}"
     if name in PLANNED:
         return "missing", "", f"planned as {PLANNED[name]} (issue 12)"
     return "missing", "", "not yet planned"

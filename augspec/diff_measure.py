@@ -22,7 +22,7 @@ from augspec.pipeline_diff import DiffResult
 
 __all__ = ["PairMeasure", "measure_pairs"]
 
-_TENSOR_OPS = ("normalize",)
+_TENSOR_OPS = ("normalize", "random_erasing")
 
 
 @dataclass(frozen=True)

@@ -318,9 +318,19 @@ class _Reader:
     def composition(self, path: str) -> str | None:
         """'compose' / 'random_apply' where ``path`` is a framework's Compose / RandomApply."""
         module, _, name = path.rpartition(".")
+        if module == PORTS_MODULE:  # gluon has no RandomChoice / RandomOrder: augspec's ports
+            return {
+                "gluon_random_choice": "random_choice",
+                "gluon_random_order": "random_order",
+            }.get(name)
         if _framework_of_module(module) is None:
             return None
-        return {"Compose": "compose", "RandomApply": "random_apply"}.get(name)
+        return {
+            "Compose": "compose",
+            "RandomApply": "random_apply",
+            "RandomChoice": "random_choice",
+            "RandomOrder": "random_order",
+        }.get(name)
 
     def expr(self, node: ast.expr) -> Any:
         line = getattr(node, "lineno", 0)
@@ -387,7 +397,7 @@ class _Reader:
             raise Unreadable(line, f"{path}(...) with * or ** arguments")
         args = [self.expr(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords if k.arg is not None}
-        if module == PORTS_MODULE:
+        if module == PORTS_MODULE and kind is None:
             return self.port_call(line, path, args, kwargs)
         if kind is not None:
             return self.container(line, path, kind, args, kwargs)
@@ -432,11 +442,20 @@ class _Reader:
                 line, f"{path}: only container conversions (ToImage, ...), no transform"
             )
         ops = [c.data for c in children]
-        frameworks = frozenset({framework}).union(
+        frameworks = frozenset({framework} if framework else ()).union(
             *(c.frameworks for c in children if isinstance(c, Op))
         )
-        if kind == "compose":
-            return Op({"op": "compose", "ops": ops}, frameworks)
+        if kind in ("compose", "random_order"):
+            return Op({"op": kind, "ops": ops}, frameworks)
+        if kind == "random_choice":
+            weights = kwargs.pop("p", args[1] if len(args) > 1 else None)
+            if weights is None:
+                return Op({"op": kind, "ops": ops}, frameworks)
+            if not isinstance(weights, (list, tuple)) or not all(map(_is_number, weights)):
+                raise Unreadable(
+                    line, f"{path}: Expected p a list of numbers; received p={weights!r:.60}"
+                )
+            return Op({"op": kind, "ops": ops, "p": list(weights)}, frameworks)
         p = kwargs.pop("p", args[1] if len(args) > 1 else 0.5)
         if not _is_number(p):
             raise Unreadable(line, f"{path}: Expected p a number; received p={p!r:.60}")

@@ -443,6 +443,16 @@ def sharpness_from(nc: NativeClass, op: OpDict) -> Kwargs:
 
 
 def to_tensor_to(nc: NativeClass, kw: Kwargs) -> OpDict:
+    if nc.name == "ConvertImageDtype":  # float32 scales uint8 0-255 to [0, 1]: to_tensor
+        dtype = str(kw.get("dtype", "")).rsplit(".", 1)[-1]
+        if dtype not in ("float32", "float"):
+            raise _bad(
+                nc,
+                "dtype",
+                kw.get("dtype"),
+                "torch.float32 (the spec's to_tensor; other dtypes leave the spec's "
+                "uint8 image / float32 tensor states)",
+            )
     if nc.name == "ToDtype":
         dtype = str(kw.get("dtype", "")).rsplit(".", 1)[-1]
         if dtype != "float32":
@@ -453,6 +463,8 @@ def to_tensor_to(nc: NativeClass, kw: Kwargs) -> OpDict:
 
 
 def to_tensor_from(nc: NativeClass, op: OpDict) -> Kwargs:
+    if nc.name == "ConvertImageDtype":
+        return {"dtype": "float32"}
     return {"dtype": "float32", "scale": True} if nc.name == "ToDtype" else {}
 
 
@@ -518,3 +530,45 @@ def compose_to(nc: NativeClass, kw: Kwargs) -> OpDict:
 
 def compose_from(nc: NativeClass, op: OpDict) -> Kwargs:
     return {"transforms": list(op["ops"])}
+
+
+def random_choice_to(nc: NativeClass, kw: Kwargs) -> OpDict:
+    out = compose_to(nc, kw)
+    if kw.get("p") is not None:
+        out["p"] = _weights(nc, kw["p"])
+    return out
+
+
+def _weights(nc: NativeClass, value: Any) -> list[Any]:
+    value = plain(value)
+    if not isinstance(value, list) or not all(_number(v) for v in value):
+        raise _bad(nc, "p", value, "None or a list of weights, one per transform")
+    return value
+
+
+def erasing_to(nc: NativeClass, kw: Kwargs) -> OpDict:
+    """``RandomErasing(p, scale, ratio, value, inplace)``: inplace (where the result is written,
+    not what it is) read and dropped; v2 keeps a number as ``[v]`` and "random" as None."""
+    out: OpDict = {"op": nc.op}
+    for arg in ("p", "scale", "ratio"):
+        if arg in kw:
+            out[arg] = plain(kw[arg])
+    if "value" in kw:
+        value = plain(kw["value"])
+        if value is None:
+            value = "random"
+        elif isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        out["value"] = value
+    return out
+
+
+def erasing_from(nc: NativeClass, op: OpDict) -> Kwargs:
+    return {arg: op[arg] for arg in ("p", "scale", "ratio", "value") if arg in op}
+
+
+def random_choice_from(nc: NativeClass, op: OpDict) -> Kwargs:
+    out = compose_from(nc, op)
+    if op.get("p") is not None:
+        out["p"] = list(op["p"])
+    return out

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from augspec import native_convert as C
+from augspec import native_convert_filters as CF
+from augspec import native_geometry as CG
 from augspec.native_convert import (
     COMPONENTS,
     GLUON_INTERPOLATION,
@@ -161,6 +163,24 @@ _RANDOM_CROP = {
 _JITTER = {"brightness": 0, "contrast": 0, "saturation": 0, "hue": 0}
 _JITTER_V2 = dict.fromkeys(COMPONENTS)
 _APPLY = {"transforms": R, "p": 0.5}
+_ROTATION_TV = {
+    "degrees": R,
+    "interpolation": "nearest",
+    "expand": False,
+    "center": None,
+    "fill": 0,
+}
+_ZOOM = {"zoom_in": False, "zoom_out": False}
+_AFFINE_TV = {
+    "degrees": R,
+    "translate": None,
+    "scale": None,
+    "shear": None,
+    "interpolation": "nearest",
+    "fill": 0,
+    "center": None,
+}
+_ERASING = {"p": 0.5, "scale": [0.02, 0.33], "ratio": [0.3, 3.3], "value": 0, "inplace": False}
 
 _Conv = tuple[Callable[[NativeClass, Kwargs], OpDict], Callable[[NativeClass, OpDict], Kwargs]]
 FLIP: _Conv = (C.flip_to, C.flip_from)
@@ -181,6 +201,9 @@ _CONVERTERS: dict[str, _Conv] = {
     "normalize": (C.normalize_to, C.normalize_from),
     "random_apply": (C.random_apply_to, C.random_apply_from),
     "compose": (C.compose_to, C.compose_from),
+    "random_choice": (C.random_choice_to, C.random_choice_from),
+    "random_order": (C.compose_to, C.compose_from),
+    "random_erasing": (C.erasing_to, C.erasing_from),
     "invert": (C.same_names_to, C.same_names_from),
     "solarize": (C.same_names_to, C.same_names_from),
     "posterize": (C.same_names_to, C.same_names_from),
@@ -190,6 +213,12 @@ _CONVERTERS: dict[str, _Conv] = {
     "equalize": (C.same_names_to, C.same_names_from),
     "channel_permutation": (C.same_names_to, C.same_names_from),
     "sharpness": (C.sharpness_to, C.sharpness_from),
+    "pad": (CG.pad_to, CG.pad_from),
+    "rotation": (CG.rotation_to, CG.rotation_from),
+    "affine": (CG.affine_to, CG.affine_from),
+    "gaussian_blur": (CF.gaussian_blur_to, CF.gaussian_blur_from),
+    "gaussian_noise": (C.same_names_to, C.same_names_from),
+    "jpeg": (CF.jpeg_to, CF.jpeg_from),
 }
 
 # (name, op, {arg: default or R} in signature order, also)
@@ -213,11 +242,43 @@ _TORCHVISION: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
     ("RandomAutocontrast", "autocontrast", {"p": 0.5}, ()),
     ("RandomEqualize", "equalize", {"p": 0.5}, ()),
     ("RandomAdjustSharpness", "sharpness", {"sharpness_factor": R, "p": 0.5}, ()),
+    ("Pad", "pad", {"padding": R, "fill": 0, "padding_mode": "constant"}, ()),
+    ("RandomRotation", "rotation", _ROTATION_TV, ()),
+    ("RandomAffine", "affine", _AFFINE_TV, ()),
+    ("GaussianBlur", "gaussian_blur", {"kernel_size": R, "sigma": [0.1, 2.0]}, ()),
+    ("RandomChoice", "random_choice", {"transforms": R, "p": None}, ()),
+    ("RandomOrder", "random_order", {"transforms": R}, ()),
+    ("RandomErasing", "random_erasing", _ERASING, ()),
+)
+# After PILToTensor (a conversion): uint8 -> float32 scaled to [0, 1], the spec's to_tensor
+# (v1 requires the dtype; v2's defaults to float32).
+_V1_ONLY: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
+    ("ConvertImageDtype", "to_tensor", {"dtype": R}, ()),
 )
 _V2_ONLY: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
+    ("ConvertImageDtype", "to_tensor", {"dtype": "float32"}, ()),
     ("ToDtype", "to_tensor", {"dtype": R, "scale": False}, ()),
     ("RandomChannelPermutation", "channel_permutation", {}, ()),
+    ("GaussianNoise", "gaussian_noise", {"mean": 0.0, "sigma": 0.1, "clip": True}, ()),
+    ("JPEG", "jpeg", {"quality": R}, ()),
+    # No op of its own: the compose it is (augspec/ops/distort.py); natives_for leaves it out.
+    (
+        "RandomPhotometricDistort",
+        "compose",
+        {
+            "brightness": [0.875, 1.125],
+            "contrast": [0.5, 1.5],
+            "saturation": [0.5, 1.5],
+            "hue": [-0.05, 0.05],
+            "p": 0.5,
+        },
+        (),
+    ),
 )
+# Classes that write a composition of ops rather than one op (by name: their own converters).
+EXPANDING: dict[str, _Conv] = {
+    "RandomPhotometricDistort": (CF.distort_to, CF.distort_from),
+}
 _GLUON: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
     ("RandomFlipLeftRight", "horizontal_flip", {}, ()),
     ("RandomFlipTopBottom", "vertical_flip", {}, ()),
@@ -235,6 +296,8 @@ _GLUON: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
     ("RandomHue", "hue", {"hue": R}, ()),
     ("RandomColorJitter", "color_jitter", _JITTER, ("brightness", "contrast", "saturation", "hue")),
     ("RandomLighting", "lighting", {"alpha": R}, ()),
+    ("RandomRotation", "rotation", {"angle_limits": R, **_ZOOM, "rotate_with_proba": 1.0}, ()),
+    ("Rotate", "rotation", {"rotation_degrees": R, **_ZOOM}, ()),
     ("ToTensor", "to_tensor", {}, ()),
     ("Normalize", "normalize", {"mean": 0.0, "std": 1.0}, ()),
     ("RandomApply", "random_apply", _APPLY, ()),
@@ -245,7 +308,7 @@ _GLUON: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
 def _make(
     framework: str, name: str, op: str, sig: dict[str, Any], also: tuple[str, ...]
 ) -> NativeClass:
-    to, back = _CONVERTERS[op]
+    to, back = EXPANDING.get(name) or _CONVERTERS[op]
     if framework == "torchvision-v2" and name == "ColorJitter":
         sig = _JITTER_V2
     return NativeClass(
@@ -262,7 +325,7 @@ def _make(
 
 
 NATIVE_CLASSES: tuple[NativeClass, ...] = (
-    *(_make("torchvision", *row) for row in _TORCHVISION),
+    *(_make("torchvision", *row) for row in (*_TORCHVISION, *_V1_ONLY)),
     *(_make("torchvision-v2", *row) for row in (*_TORCHVISION, *_V2_ONLY)),
     *(_make("gluon", *row) for row in _GLUON),
 )
@@ -305,7 +368,11 @@ def native_class(framework: str, name: str) -> NativeClass:
 def natives_for(op: str, framework: str) -> list[NativeClass]:
     """The classes of ``framework`` that can write ``op`` (its own class first)."""
     _check_framework(framework)
-    own = [nc for nc in NATIVE_CLASSES if nc.framework == framework and nc.op == op]
+    own = [
+        nc
+        for nc in NATIVE_CLASSES
+        if nc.framework == framework and nc.op == op and nc.name not in EXPANDING
+    ]
     other = [nc for nc in NATIVE_CLASSES if nc.framework == framework and op in nc.also]
     return own + other
 

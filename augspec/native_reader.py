@@ -147,6 +147,14 @@ def _read_augspec(obj: Any, where: str) -> dict[str, Any]:
     or their attributes named as the op's fields."""
     from augspec.ops import ALIASES, MODEL_BY_NAME, OpBase
 
+    if type(obj).__name__ in ("RandomChoice", "RandomOrder"):  # gluon ports of containers
+        read: dict[str, Any] = {
+            "op": ALIASES[type(obj).__name__],
+            "ops": _read_list(list(obj.transforms), f"{where}.ops"),
+        }
+        if getattr(obj, "p", None) is not None:
+            read["p"] = list(obj.p)
+        return read
     for attr in ("op", "spec_op"):
         held = getattr(obj, attr, None)
         if isinstance(held, OpBase):
@@ -256,6 +264,19 @@ _TV: dict[str, Reader] = {
     "RandomEqualize": _attrs("p"),
     "RandomChannelPermutation": _attrs(),
     "RandomAdjustSharpness": _attrs("sharpness_factor", "p"),
+    "Pad": _attrs("padding", "fill", "padding_mode"),
+    "RandomRotation": _attrs("degrees", "interpolation", "expand", "center", "fill"),
+    "RandomAffine": _attrs(
+        "degrees", "translate", "scale", "shear", "interpolation", "fill", "center"
+    ),
+    "RandomChoice": _tv_apply,  # v2 keeps p normalised (the same weights)
+    "RandomOrder": lambda obj, where: {"transforms": _tv_children(obj, where)},
+    "RandomErasing": _attrs("p", "scale", "ratio", "value", "inplace"),
+    "ConvertImageDtype": lambda obj, where: {"dtype": str(obj.dtype)},
+    "GaussianBlur": _attrs("kernel_size", "sigma"),
+    "GaussianNoise": _attrs("mean", "sigma", "clip"),
+    "JPEG": _attrs("quality"),
+    "RandomPhotometricDistort": _attrs("brightness", "contrast", "saturation", "hue", "p"),
 }
 _GLUON: dict[str, Reader] = {
     "RandomFlipLeftRight": _attrs(),
@@ -273,6 +294,13 @@ _GLUON: dict[str, Reader] = {
     "RandomHue": _gluon_factor("hue"),
     "RandomColorJitter": _gluon_jitter,
     "RandomLighting": lambda obj, where: {"alpha": obj._alpha},
+    "RandomRotation": lambda obj, where: dict(
+        zip(("angle_limits", "zoom_in", "zoom_out"), obj._args, strict=True),
+        rotate_with_proba=obj._rotate_with_proba,
+    ),
+    "Rotate": lambda obj, where: dict(
+        zip(("rotation_degrees", "zoom_in", "zoom_out"), obj._args, strict=True)
+    ),
     "ToTensor": _attrs(),
     "Normalize": lambda obj, where: {"mean": obj._mean, "std": obj._std},
     "RandomApply": _gluon_apply,

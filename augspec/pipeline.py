@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from augspec.batch_ops import BatchOpList
 from augspec.ops import (
     MAX_SIDE,
     AnyOp,
@@ -19,6 +20,7 @@ from augspec.ops import (
     ToTensor,
     output_hw,
 )
+from augspec.ops.choice import RandomChoice, RandomOrder
 from augspec.ops.resize import resize_shorter_hw
 
 __all__ = [
@@ -95,6 +97,9 @@ class Pipeline(BaseModel):
 
     description: str | None = None
     ops: list[AnyOp] = Field(min_length=1)
+    # Optional MixUp/CutMix on whole batches after ``ops`` (augspec/batch_ops.py); None when
+    # absent, so older files dump and hash as before.
+    batch_ops: BatchOpList = None
 
     @model_validator(mode="after")
     def _image_state_order(self) -> Pipeline:
@@ -107,13 +112,16 @@ class Pipeline(BaseModel):
 
     def spec_hash(self) -> str:
         """A stable hash of the canonical JSON form (stored in checkpoints)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if data.get("batch_ops") is None:  # hashes of specs without batch ops stay as they were
+            data.pop("batch_ops", None)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def iter_leaves(ops: list[OpBase]) -> Iterator[OpBase]:
     for op in ops:
-        if isinstance(op, (Compose, RandomApply)):
+        if isinstance(op, (Compose, RandomApply, RandomChoice, RandomOrder)):
             yield from iter_leaves(op.ops)
         else:
             yield op
@@ -124,12 +132,21 @@ def iter_leaves(ops: list[OpBase]) -> Iterator[OpBase]:
 # crops assume HWC and silently act on the wrong axes of a CHW tensor, so the
 # spec refuses such orders instead of letting the backends disagree.
 IMAGE, TENSOR = "HWC uint8 image", "CHW float32 tensor"
+# Ops that act on the tensor (after to_tensor) besides normalize.
+TENSOR_STATE_OPS: Final = frozenset({"gaussian_noise", "random_erasing"})
 
 
-def _state_after(ops: list[OpBase], state: str, path: str) -> str:
-    for i, op in enumerate(ops):
+def _state_after(ops: list[OpBase], state: str, path: str, first: int = 0) -> str:
+    for i, op in enumerate(ops, first):
         where = f"{path}[{i}] ({op.op})"
-        if isinstance(op, Compose):
+        if isinstance(op, (RandomChoice, RandomOrder)):  # each op alone must keep the state
+            for k, child in enumerate(op.ops):
+                if _state_after([child], state, f"{where}.ops", k) != state:
+                    raise ValueError(
+                        f"{where}.ops[{k}]: Expected {op.op}'s ops to keep the image state; "
+                        f"received {child.op}, which turns a {state} into another"
+                    )
+        elif isinstance(op, Compose):
             state = _state_after(op.ops, state, f"{where}.ops")
         elif isinstance(op, RandomApply):
             after = _state_after(op.ops, state, f"{where}.ops")
@@ -142,10 +159,10 @@ def _state_after(ops: list[OpBase], state: str, path: str) -> str:
             if state != IMAGE:
                 raise ValueError(f"{where}: Expected to_tensor once; received a second to_tensor")
             state = TENSOR
-        elif isinstance(op, Normalize):
+        elif isinstance(op, Normalize) or op.op in TENSOR_STATE_OPS:
             if state != TENSOR:
                 raise ValueError(
-                    f"{where}: Expected normalize after to_tensor (it acts on a {TENSOR}); "
+                    f"{where}: Expected {op.op} after to_tensor (it acts on a {TENSOR}); "
                     f"received it on a {state}"
                 )
         elif state != IMAGE:

@@ -21,7 +21,14 @@ from typing import Any
 
 from augspec.contract import build_op, check_fidelity, chooses_substitute, port_reason, record_for
 
-__all__ = ["build", "gluon", "torchvision", "torchvision_v2"]
+__all__ = [
+    "build",
+    "gluon",
+    "gluon_random_choice",
+    "gluon_random_order",
+    "torchvision",
+    "torchvision_v2",
+]
 
 
 def build(backend: str, op: str, fidelity: str = "native", **fields: Any) -> Any:
@@ -32,7 +39,13 @@ def build(backend: str, op: str, fidelity: str = "native", **fields: Any) -> Any
     from augspec.io import validate_data
 
     check_fidelity(fidelity)
-    parsed = validate_data({"augspec": 1, "ops": [{"op": op, **fields}]}, f"ports.{backend}").ops[0]
+    from augspec.ops import canonical_op
+    from augspec.pipeline import TENSOR_STATE_OPS
+
+    # An op on the tensor (gaussian_noise) is validated where it can stand: after to_tensor.
+    before = [{"op": "to_tensor"}] if canonical_op(op) in TENSOR_STATE_OPS else []
+    data = {"augspec": 1, "ops": [*before, {"op": op, **fields}]}
+    parsed = validate_data(data, f"ports.{backend}").ops[-1]
     if getattr(parsed, "ops", None) is not None:
         raise ValueError(
             f"ports.{backend}: Expected a leaf op (compositions are the framework's Compose / "
@@ -71,3 +84,17 @@ def how_built(backend: str, op: Any, fidelity: str = "native") -> tuple[str, str
     if why is not None:
         return "ported", why
     return record.status, record.why if record.status == "ported" else ""
+
+
+def gluon_random_choice(transforms: list[Any], p: list[float] | None = None) -> Any:
+    """Gluon has no RandomChoice: augspec's Block (one of ``transforms``, weights ``p``)."""
+    from augspec.backends.gluon_choice import RandomChoice
+
+    return RandomChoice(list(transforms), p)
+
+
+def gluon_random_order(transforms: list[Any]) -> Any:
+    """Gluon has no RandomOrder: augspec's Block (every transform, in a random order)."""
+    from augspec.backends.gluon_choice import RandomOrder
+
+    return RandomOrder(list(transforms))

@@ -91,6 +91,16 @@ def op_caption_lines(p: Params) -> list[str]:
         return ["apply: yes", *inner] if p["apply"] else ["apply: no"]
     if op == "compose":
         return [line for child in p["ops"] for line in op_caption_lines(child)]
+    if op == "random_choice":  # only the chosen op's params were applied
+        k = int(p["choice"])
+        return [f"chose op {k}", *op_caption_lines(p["ops"][k])]
+    if op == "random_order":
+        inner = [line for i in p["perm"] for line in op_caption_lines(p["ops"][int(i)])]
+        return ["order " + " ".join(str(int(i)) for i in p["perm"]), *inner]
+    if op == "random_erasing":
+        if not p["apply"]:
+            return ["erase: no"]
+        return [f"erase {p['height']}x{p['width']} at y={p['top']} x={p['left']}"]
     return [_generic(p)] if len(p) > 1 else []
 
 

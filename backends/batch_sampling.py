@@ -40,11 +40,14 @@ from augspec.ops import (
     RandomCrop,
     RandomResizedCrop,
 )
+from augspec.ops.choice import RandomChoice, RandomOrder, choose
+from augspec.ops.filters import NOISE_SEEDS, quality_from_uniform
 from augspec.ops.photometric import APPLY_ONLY
 from augspec.pipeline import Pipeline, output_hw, trace_hw
 from augspec.sampling import Params, check_replay_list, sample
 
 ArrayParams = dict[str, Any]
+CHOICE = (RandomChoice, RandomOrder)
 U64 = np.uint64
 M32 = U64(0xFFFFFFFF)
 _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
@@ -313,8 +316,26 @@ def _sample_op(op: OpBase, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int])
         return {"apply": g.random(sel) < op.p}  # type: ignore[attr-defined]
     if name in ("brightness", "contrast", "saturation", "hue"):
         return {"factor": g.uniform(sel, *op.range)}  # type: ignore[attr-defined]
+    if name == "rotation":  # augspec.ops.geometry: apply, then the angle, both always drawn
+        return {"apply": g.random(sel) < op.p, "angle": g.uniform(sel, *op.range)}  # type: ignore[attr-defined]
+    if name == "affine":  # augspec.ops.affine: six draws in torchvision's order, always
+        r = op.ranges(hw)  # type: ignore[attr-defined]
+        drawn = {
+            k: g.uniform(sel, *r[k]) for k in ("angle", "tx", "ty", "scale", "shear_x", "shear_y")
+        }
+        return {
+            **drawn,
+            "tx": np.round(drawn["tx"]).astype(np.int64),
+            "ty": np.round(drawn["ty"]).astype(np.int64),
+        }
     if name == "channel_permutation":
         return {"perm": g.permutation(sel, 3)}
+    if name == "gaussian_blur":
+        return {"sigma": g.uniform(sel, *op.sigma_range)}  # type: ignore[attr-defined]
+    if name == "gaussian_noise":
+        return {"noise_seed": g.integers(sel, np.full(len(sel), NOISE_SEEDS))}
+    if name == "jpeg":
+        return {"quality": quality_from_uniform(op, g.random(sel))}  # type: ignore[arg-type]
     if isinstance(op, RandomResizedCrop):
         return _rrc(op, g, sel, hw)
     if isinstance(op, RandomCrop):
@@ -326,6 +347,17 @@ def _sample_op(op: OpBase, g: VectorPCG64, sel: np.ndarray, hw: tuple[int, int])
         return {"apply": apply, "ops": _sample_ops(op.ops, g, sel, hw)}
     if isinstance(op, Compose):
         return {"ops": _sample_ops(op.ops, g, sel, hw)}
+    if isinstance(op, (RandomChoice, RandomOrder)):  # then every op's params, each for hw
+        first: ArrayParams = (
+            {"choice": choose(op.weights(), g.random(sel))}
+            if isinstance(op, RandomChoice)
+            else {"perm": g.permutation(sel, len(op.ops))}
+        )
+        return {**first, "ops": [_sample_ops([c], g, sel, hw)[0] for c in op.ops]}
+    if name == "random_erasing":
+        from .batch_tensor_ops import sample_erasing  # it imports this module
+
+        return sample_erasing(op, g, sel, hw)  # type: ignore[arg-type]
     return {}
 
 
@@ -344,7 +376,8 @@ def vectorisable(spec: Pipeline) -> bool:
 
     def ok(ops: list[OpBase]) -> bool:
         return all(
-            not isinstance(o, Lighting) and (not isinstance(o, (Compose, RandomApply)) or ok(o.ops))
+            not isinstance(o, Lighting)
+            and (not isinstance(o, (Compose, RandomApply, *CHOICE)) or ok(o.ops))
             for o in ops
         )
 
@@ -393,7 +426,7 @@ def _stack(ops: list[OpBase], plists: list[list[Params]]) -> list[ArrayParams]:
     for i, op in enumerate(ops):
         ps = [pl[i] for pl in plists]
         entry: ArrayParams = {"op": op.op}
-        if isinstance(op, (Compose, RandomApply)):
+        if isinstance(op, (Compose, RandomApply, *CHOICE)):
             entry["ops"] = _stack(op.ops, [p["ops"] for p in ps])
         for key in ps[0] if ps else ():
             if key in ("op", "ops"):

@@ -22,9 +22,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+from augspec.backends import choice as CH
 from augspec.backends import gluon_blocks as B
+from augspec.backends import gluon_choice as GC
+from augspec.backends import gluon_filters as GF
 from augspec.backends import gluon_kernels as K
 from augspec.backends import gluon_photometric as P
+from augspec.backends import gluon_tensor_ops as GT
+from augspec.backends.gluon_geometry import RECORDS as GEOMETRY_RECORDS
 from augspec.backends.gluon_kernels import INTERP_CODES, NDArray, mx_float
 from augspec.backends.gluon_mx import mx, transforms
 
@@ -354,6 +359,14 @@ RECORDS: Mapping[str, OpRecord] = records_table(
     OpRecord(
         "compose", kernel=_compose_kernel, tolerance=EXACT, build=lambda op: transforms.Compose
     ),
+    *CH.records(
+        lambda *a: apply_ops(*a),  # defined below
+        GC.build_choice,
+        GC.build_order,
+        status="ported",
+        why="gluon.data.vision.transforms (mxnet 1.9.1) has no RandomChoice / RandomOrder",
+    ),
+    _photometric_port("random_erasing", GT.RandomErasing),  # on the CHW float32 tensor
     # Photometric: no gluon class; ported as Blocks with mx.nd ops (exact integer maths).
     _photometric_port("invert", P.RandomInvert),
     _photometric_port("solarize", P.RandomSolarize),
@@ -364,6 +377,10 @@ RECORDS: Mapping[str, OpRecord] = records_table(
     _photometric_port("equalize", P.RandomEqualize),
     _photometric_port("channel_permutation", P.RandomChannelPermutation),
     _photometric_port("sharpness", P.RandomAdjustSharpness, ONE_TIE),
+    *GEOMETRY_RECORDS,  # pad (ported), rotation: backends/gluon_geometry.py
+    _photometric_port("gaussian_blur", GF.GaussianBlur, ONE_TIE),  # no gluon blur class
+    _photometric_port("gaussian_noise", GF.GaussianNoise, Tolerance(0.001, 0.0001)),
+    _photometric_port("jpeg", GF.JPEG, GF.JPEG_DECODE),
 )
 
 

@@ -77,7 +77,11 @@ from augspec.pipeline import Pipeline, resize_shorter_hw, trace_hw
 from augspec.reference import center_box
 from augspec.sampling import Params, check_replay
 
+from . import batch_choice as BC
+from . import batch_filters as BF
+from . import batch_geometry as BG
 from . import batch_photometric as BP
+from . import batch_tensor_ops as BT
 from .batch_color import COLOR_ADJUST, jitter_in_order
 from .batch_resample import resample, round_clip, to_uint8
 from .batch_sampling import (
@@ -320,6 +324,9 @@ RECORDS: dict[str, OpRecord] = records_table(
     _record("normalize", _normalize, Tolerance(0.001, 0.0001)),
     _record("random_apply", _random_apply, EXACT, _COMPOSITION_WHY),
     _record("compose", _compose, EXACT, _COMPOSITION_WHY),
+    _record("random_choice", BC.choice_kernel(lambda *a: apply_ops(*a)), EXACT, _COMPOSITION_WHY),
+    _record("random_order", BC.order_kernel(lambda *a: apply_ops(*a)), EXACT, _COMPOSITION_WHY),
+    _record("random_erasing", BT.random_erasing, EXACT),
     _record("invert", BP.invert, EXACT),
     _record("solarize", BP.solarize, EXACT),
     _record("posterize", BP.posterize, EXACT),
@@ -329,6 +336,12 @@ RECORDS: dict[str, OpRecord] = records_table(
     _record("equalize", BP.equalize, EXACT),
     _record("channel_permutation", BP.channel_permutation, EXACT),
     _record("sharpness", BP.sharpness, _ONE_ROUNDING),
+    _record("pad", BG.pad, EXACT),
+    _record("rotation", BG.rotation, _ONE_ROUNDING),
+    _record("affine", BG.affine, _ONE_ROUNDING),
+    _record("gaussian_blur", BF.gaussian_blur, _ONE_ROUNDING),
+    _record("gaussian_noise", BF.gaussian_noise, Tolerance(0.001, 0.0001)),
+    _record("jpeg", BF.jpeg, EXACT),
 )
 
 

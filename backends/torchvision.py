@@ -47,14 +47,16 @@ torch tensor on torchvision's *tensor* path (uint8 CHW in, ``to_tensor`` = ``con
 and converts numpy to PIL (the PIL path the chapter uses). Grayscale, RGBA, float and zero-size
 images, and crops larger than the image, get the shared ``augspec.images`` / ``trace_hw`` errors.
 
-RNG (measured in the tests): the v1 classes draw only from torch's global generator
-(``torch.rand``/``randint``/``randperm``/``uniform_``); python's ``random`` and numpy's do not
-change their output. :func:`seed` seeds torch.
+RNG (measured in the tests): the v1 classes draw from torch's global generator
+(``torch.rand``/``randint``/``randperm``/``uniform_``), except ``RandomChoice`` and
+``RandomOrder``, which draw from Python's ``random`` (``random.choices``, ``random.shuffle``);
+numpy's does not change their output. :func:`seed` seeds torch and Python's ``random``.
 """
 
 from __future__ import annotations
 
 import functools
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -85,7 +87,11 @@ from augspec.ops import OpBase, RandomResizedCrop
 from augspec.pipeline import Pipeline
 from augspec.sampling import Params, check_replay
 
+from . import choice as CH
 from . import torchvision_kernels as K
+from . import torchvision_tensor_ops as TT
+from .torchvision_filters import RECORDS as FILTER_RECORDS
+from .torchvision_geometry import RECORDS as GEOMETRY_RECORDS
 from .torchvision_photometric import RECORDS as PHOTOMETRIC_RECORDS
 
 NAME = "torchvision"
@@ -313,10 +319,20 @@ RECORDS: dict[str, OpRecord] = records_table(
     ),
     OpRecord("compose", _compose, EXACT, build=lambda op: T.Compose, why=_COMPOSITION_WHY),
     *PHOTOMETRIC_RECORDS,
+    *GEOMETRY_RECORDS,
+    *CH.records(
+        lambda *a: apply_ops(*a),  # defined below
+        lambda op: lambda children: T.RandomChoice(children, p=op.p),
+        lambda op: T.RandomOrder,
+    ),
+    *TT.V1_RECORDS,
+    *FILTER_RECORDS,
 )
 
 _LEAF_TOLERANCES = {
-    name: rec.tolerance for name, rec in RECORDS.items() if name not in ("compose", "random_apply")
+    name: rec.tolerance
+    for name, rec in RECORDS.items()
+    if name not in ("compose", "random_apply", "random_choice", "random_order")
 }
 # What fidelity="native" measured (rounded up; benchmarks/measure_torchvision.py over the photo
 # and tests/torchvision_cases.py's edge images, 8 seeds), for the regression tests only.
@@ -340,6 +356,10 @@ NATIVE_ENVELOPE: dict[str, Tolerance] = {
     "autocontrast": Tolerance(1.0, 1.0),
     # ImageEnhance.Sharpness: Image.blend truncates (factor 0.5: mean 0.49).
     "sharpness": Tolerance(1.0, 1.0),
+    # Image.rotate: a hard fill edge where the spec blends the fill in (bilinear), fixed-point
+    # nearest picks (docs/geometry.md: max 127, mean 24.6 on a 3x5 image; photo mean 1.03).
+    "rotation": Tolerance(255.0, 30.0),
+    "affine": Tolerance(255.0, 30.0),  # the same kernel as rotation (Image.transform)
 }
 
 # Tensor path (a torch uint8 CHW tensor given to replay): torchvision's tensor kernels.
@@ -362,6 +382,10 @@ TENSOR_NATIVE_ENVELOPE: dict[str, Tolerance] = {
     "random_grayscale": Tolerance(1.0, 0.6),
     "autocontrast": Tolerance(1.0, 1.0),
     "sharpness": Tolerance(1.0, 1.0),
+    # _apply_grid_transform multiplies the zero-padded sample by its mask again: the border
+    # band off by S * (1 - m) <= 255 * m * (1 - m) <= 64 (docs/geometry.md).
+    "rotation": Tolerance(65.0, 20.0),
+    "affine": Tolerance(65.0, 20.0),  # the same _apply_grid_transform
 }
 
 
@@ -469,5 +493,7 @@ def replay(spec: Pipeline, params: Params, image: Any, fidelity: str = "native")
 
 
 def seed(n: int) -> None:
-    """Seed every RNG torchvision's v1 classes (and the ported/substitute ones) draw from: torch's."""
+    """Seed every RNG torchvision's v1 classes (and the ported/substitute ones) draw from: torch's,
+    and Python's ``random`` (v1 ``RandomChoice`` / ``RandomOrder`` draw from it)."""
     torch.manual_seed(n)
+    random.seed(n)

@@ -76,7 +76,11 @@ from augspec.ops import COLOR_COMPONENTS
 from augspec.pipeline import Pipeline, output_hw, trace_hw
 from augspec.sampling import check_replay
 
+from . import choice as CH
 from . import torchvision_kernels as K
+from . import torchvision_tensor_ops as TT
+from .torchvision_v2_filters import RECORDS as FILTER_RECORDS
+from .torchvision_v2_geometry import RECORDS as GEOMETRY_RECORDS
 from .torchvision_v2_photometric import RECORDS as PHOTOMETRIC_RECORDS
 
 NAME = "torchvision-v2"
@@ -489,6 +493,14 @@ RECORDS: dict[str, OpRecord] = records_table(
     ),
     OpRecord("compose", _compose, EXACT, build=lambda op: v2.Compose, why=_CONTAINER_WHY),
     *PHOTOMETRIC_RECORDS,
+    *GEOMETRY_RECORDS,
+    *CH.records(
+        lambda *a: apply_ops(*a),
+        lambda op: lambda children: v2.RandomChoice(children, p=op.p),
+        lambda op: v2.RandomOrder,
+    ),
+    *TT.V2_RECORDS,
+    *FILTER_RECORDS,
 )
 
 

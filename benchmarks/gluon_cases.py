@@ -70,6 +70,27 @@ CASES: dict[str, list[list[dict[str, Any]]]] = {
         [{"op": "lighting", "alphastd": 0.1}],
         [{"op": "lighting", "alphastd": 0.5}],
     ],
+    "random_choice": [
+        [
+            {
+                "op": "random_choice",
+                "ops": [{"op": "hue", "factor": 0.1}, {"op": "vertical_flip", "p": 1.0}],
+                "p": [1.0, 3.0],
+            }
+        ]
+    ],
+    "random_order": [
+        [
+            {
+                "op": "random_order",
+                "ops": [{"op": "brightness", "factor": 0.4}, {"op": "equalize", "p": 1.0}],
+            }
+        ]
+    ],
+    "random_erasing": [
+        [{"op": "to_tensor"}, {"op": "random_erasing", "p": 1.0, "value": [0.2, 0.5, 0.9]}],
+        [{"op": "to_tensor"}, {"op": "random_erasing", "p": 0.8, "value": "random"}],
+    ],
     "invert": [[{"op": "invert", "p": 0.5}], [{"op": "invert", "p": 1.0}]],
     "solarize": [
         [{"op": "solarize", "threshold": 128, "p": 1.0}],
@@ -85,10 +106,41 @@ CASES: dict[str, list[list[dict[str, Any]]]] = {
         [{"op": "sharpness", "factor": 0.5, "p": 1.0}],
         [{"op": "sharpness", "factor": 3.7, "p": 0.5}],
     ],
+    "gaussian_blur": [
+        [{"op": "gaussian_blur", "kernel": 3}],
+        [{"op": "gaussian_blur", "kernel": [5, 3], "sigma": [0.5, 3.0]}],
+    ],
+    "gaussian_noise": [
+        [{"op": "to_tensor"}, {"op": "gaussian_noise"}],
+        [{"op": "to_tensor"}, {"op": "gaussian_noise", "mean": -0.1, "sigma": 0.5, "clip": False}],
+    ],
+    "jpeg": [[{"op": "jpeg", "quality": [10, 95]}], [{"op": "jpeg", "quality": 1}]],
     "posterize": [
         [{"op": "posterize", "bits": 1, "p": 1.0}],
         [{"op": "posterize", "bits": 5, "p": 0.5}],
         [{"op": "posterize", "bits": 8, "p": 1.0}],
+    ],
+    "pad": [
+        [{"op": "pad", "padding": 4, "fill": 0}],
+        [{"op": "pad", "padding": [2, 3], "padding_mode": "reflect"}],
+        [{"op": "pad", "padding": 2, "padding_mode": "symmetric"}],
+    ],
+    "rotation": [
+        [{"op": "rotation", "degrees": 30, "interpolation": "bilinear"}],
+        [{"op": "rotation", "degrees": 30}],
+        [{"op": "rotation", "degrees": [-20, 20], "interpolation": "bilinear", "zoom_in": True}],
+    ],
+    "affine": [
+        [
+            {
+                "op": "affine",
+                "degrees": 20,
+                "translate": [0.1, 0.1],
+                "scale": [0.9, 1.1],
+                "shear": 10,
+            }
+        ],
+        [{"op": "affine", "degrees": 0, "shear": [-10, 10, -10, 10], "interpolation": "bilinear"}],
     ],
     "to_tensor": [[{"op": "to_tensor"}]],
     "normalize": [

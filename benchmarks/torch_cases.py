@@ -105,6 +105,37 @@ CASES: list[Case] = [
     ),
     ("lighting", "lighting", _spec({"op": "lighting", "alphastd": 0.1})),
     ("lighting-strong", "lighting", _spec({"op": "lighting", "alphastd": 1.0})),
+    (
+        "random-choice",
+        "random_choice",
+        _spec(
+            {
+                "op": "random_choice",
+                "ops": [{"op": "invert", "p": 1.0}, {"op": "vertical_flip", "p": 1.0}],
+                "p": [1.0, 3.0],
+            }
+        ),
+    ),
+    (
+        "random-order",
+        "random_order",
+        _spec(
+            {
+                "op": "random_order",
+                "ops": [{"op": "posterize", "bits": 3, "p": 1.0}, {"op": "equalize", "p": 1.0}],
+            }
+        ),
+    ),
+    (
+        "erasing-channels",
+        "random_erasing",
+        _spec({"op": "to_tensor"}, {"op": "random_erasing", "p": 1.0, "value": [0.2, 0.5, 0.9]}),
+    ),
+    (
+        "erasing-random",
+        "random_erasing",
+        _spec({"op": "to_tensor"}, {"op": "random_erasing", "p": 0.8, "value": "random"}),
+    ),
     ("invert", "invert", _spec({"op": "invert", "p": 1.0})),
     ("solarize-128", "solarize", _spec({"op": "solarize", "threshold": 128, "p": 1.0})),
     ("solarize-0", "solarize", _spec({"op": "solarize", "threshold": 0, "p": 0.5})),
@@ -119,6 +150,43 @@ CASES: list[Case] = [
     ("posterize-1", "posterize", _spec({"op": "posterize", "bits": 1, "p": 1.0})),
     ("posterize-5", "posterize", _spec({"op": "posterize", "bits": 5, "p": 0.5})),
     ("posterize-8", "posterize", _spec({"op": "posterize", "bits": 8, "p": 1.0})),
+    ("pad-4", "pad", _spec({"op": "pad", "padding": 4})),
+    ("pad-reflect", "pad", _spec({"op": "pad", "padding": [2, 3], "padding_mode": "reflect"})),
+    (
+        "rotation-30-bilinear",
+        "rotation",
+        _spec({"op": "rotation", "degrees": 30, "interpolation": "bilinear"}),
+    ),
+    ("rotation-30-nearest", "rotation", _spec({"op": "rotation", "degrees": 30})),
+    (
+        "affine",
+        "affine",
+        _spec(
+            {
+                "op": "affine",
+                "degrees": 20,
+                "translate": [0.1, 0.1],
+                "scale": [0.9, 1.1],
+                "shear": 10,
+            }
+        ),
+    ),
+    ("gaussian-blur-3", "gaussian_blur", _spec({"op": "gaussian_blur", "kernel": 3})),
+    (
+        "gaussian-blur-5x3",
+        "gaussian_blur",
+        _spec({"op": "gaussian_blur", "kernel": [5, 3], "sigma": [0.5, 3.0]}),
+    ),
+    ("gaussian-noise", "gaussian_noise", _spec({"op": "to_tensor"}, {"op": "gaussian_noise"})),
+    ("jpeg", "jpeg", _spec({"op": "jpeg", "quality": [10, 95]})),
+    ("jpeg-1", "jpeg", _spec({"op": "jpeg", "quality": 1})),
+    (
+        "gaussian-noise-unclipped",
+        "gaussian_noise",
+        _spec(
+            {"op": "to_tensor"}, {"op": "gaussian_noise", "mean": -0.1, "sigma": 0.5, "clip": False}
+        ),
+    ),
     ("to-tensor", "to_tensor", _spec({"op": "to_tensor"})),
     ("normalize", "normalize", _spec({"op": "to_tensor"}, IMAGENET)),
     (

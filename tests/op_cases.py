@@ -51,7 +51,42 @@ OP_CASES: dict[str, list[dict[str, Any]]] = {
                 {"op": "RandomFlipLeftRight"},
                 {"op": "compose", "ops": [{"op": "brightness", "factor": 0.1}]},
             ],
-        }
+        },
+        # v2's RandomPhotometricDistort loads as a compose (augspec/ops/distort.py)
+        {"op": "RandomPhotometricDistort", "p": 0.6},
+    ],
+    "random_choice": [
+        {
+            "op": "RandomChoice",
+            "transforms": [{"op": "hue", "factor": 0.1}, {"op": "RandomVerticalFlip", "p": 1}],
+            "p": [1, 3],
+        },
+        {
+            "op": "random_choice",
+            "ops": [{"op": "center_crop", "size": 8}, {"op": "resize", "size": [8, 8]}],
+        },
+    ],
+    "random_order": [
+        {
+            "op": "RandomOrder",
+            "transforms": [{"op": "brightness", "factor": 0.4}, {"op": "equalize", "p": 1}],
+        },
+        {
+            "op": "random_order",
+            "ops": [
+                {"op": "horizontal_flip", "p": 0.5},
+                {
+                    "op": "compose",
+                    "ops": [{"op": "invert", "p": 1}, {"op": "posterize", "bits": 3}],
+                },
+                {"op": "contrast", "factor": 0.5},
+            ],
+        },
+    ],
+    "random_erasing": [
+        {"op": "RandomErasing", "p": 1, "scale": [0.1, 0.5], "value": [0.2, 0.5, 0.9]},
+        {"op": "random_erasing", "p": 0.7, "value": "random"},
+        {"op": "RandomErasing", "ratio": [0.5, 2], "value": -1.5, "inplace": True},
     ],
     "invert": [{"op": "RandomInvert", "p": 0.5}, {"op": "invert", "p": 1}],
     "solarize": [
@@ -74,9 +109,47 @@ OP_CASES: dict[str, list[dict[str, Any]]] = {
         {"op": "RandomPosterize", "bits": 3, "p": 1},
         {"op": "posterize", "bits": 1, "p": 0.7},
     ],
+    "pad": [
+        {"op": "Pad", "padding": [1, 2], "fill": 9},
+        {"op": "pad", "padding": [2, 0, 1, 3], "padding_mode": "reflect"},
+        {"op": "pad", "padding": 2, "padding_mode": "symmetric"},
+        {"op": "pad", "padding": 1, "padding_mode": "edge"},
+    ],
+    "rotation": [
+        {"op": "RandomRotation", "degrees": 30},
+        {"op": "rotation", "degrees": [-40, 10], "interpolation": "bilinear"},
+        {"op": "rotation", "degrees": [5, 25], "interpolation": "bilinear", "zoom_out": True},
+        {"op": "rotation", "degrees": 20, "fill": [10, 200, 30], "center": [3.5, 10], "p": 0.6},
+    ],
+    "affine": [
+        {"op": "RandomAffine", "degrees": 15, "translate": [0.1, 0.2], "scale": [0.8, 1.2]},
+        {
+            "op": "affine",
+            "degrees": [-30, 10],
+            "shear": [-10, 10, -5, 5],
+            "interpolation": "bilinear",
+            "fill": 7,
+        },
+        {"op": "affine", "degrees": 0, "shear": 20, "center": [2.0, 3.5], "fill": [1, 2, 3]},
+    ],
+    "gaussian_blur": [
+        {"op": "GaussianBlur", "kernel_size": [3, 5]},
+        {"op": "gaussian_blur", "kernel": 7, "sigma": 1.5},
+    ],
+    "gaussian_noise": [
+        {"op": "GaussianNoise"},
+        {"op": "gaussian_noise", "mean": 0.05, "sigma": 0.3, "clip": False},
+    ],
+    "jpeg": [{"op": "JPEG", "quality": [5, 95]}, {"op": "jpeg", "quality": 50}],
 }
 
-TENSOR_OPS = {"normalize"}
+TENSOR_OPS = {
+    "normalize",
+    "gaussian_noise",
+    "gaussiannoise",
+    "random_erasing",
+    "randomerasing",
+}  # lower-cased names
 
 
 def pipeline_for(case: dict[str, Any]) -> dict[str, Any]:

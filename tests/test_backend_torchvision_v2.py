@@ -49,6 +49,9 @@ NATIVE_ENVELOPE: dict[str, Tolerance] = {
     "autocontrast": Tolerance(1.0, 1.0),
     # adjust_sharpness_image: float32 blend with the rounded SMOOTH image, truncated to uint8.
     "sharpness": Tolerance(1.0, 1.0),
+    # The mask applied twice on the border band: <= 255 * m * (1 - m) <= 64 (docs/geometry.md).
+    "rotation": Tolerance(65.0, 20.0),
+    "affine": Tolerance(65.0, 20.0),
 }
 
 
@@ -138,7 +141,12 @@ def test_native_departs_where_the_records_substitute(images: dict[str, np.ndarra
     substitutes to it)."""
     for case in CASES:
         spec = _spec(case)
-        if case[1] in ("random_apply", "compose") or not _substituted(spec):
+        if case[1] in (
+            "random_apply",
+            "compose",
+            "random_choice",
+            "random_order",
+        ) or not _substituted(spec):
             continue
         fitting = [image for image in images.values() if _fits(spec, image)]
         assert any(_departs(spec, image) for image in fitting), case[0]

@@ -203,6 +203,13 @@ ONE_BY_ONE: dict[str, list[dict[str, Any]]] = {
         {"op": "color_jitter", "brightness": 0.5, "contrast": 0.5, "saturation": 0.5, "hue": 0.5}
     ],
     "lighting": [{"op": "lighting", "alphastd": 0.1}],
+    "random_choice": [
+        {"op": "random_choice", "ops": [{"op": "invert", "p": 1.0}, {"op": "vertical_flip"}]}
+    ],
+    "random_order": [
+        {"op": "random_order", "ops": [{"op": "invert", "p": 1.0}, {"op": "vertical_flip"}]}
+    ],
+    "random_erasing": [{"op": "to_tensor"}, {"op": "random_erasing", "p": 1.0, "value": "random"}],
     "invert": [{"op": "invert", "p": 1.0}],
     "solarize": [{"op": "solarize", "threshold": 100, "p": 1.0}],
     "posterize": [{"op": "posterize", "bits": 2, "p": 1.0}],
@@ -212,6 +219,14 @@ ONE_BY_ONE: dict[str, list[dict[str, Any]]] = {
     "equalize": [{"op": "equalize", "p": 1.0}],
     "channel_permutation": [{"op": "channel_permutation"}],
     "sharpness": [{"op": "sharpness", "factor": 2.0, "p": 1.0}],
+    "pad": [{"op": "pad", "padding": [1, 2], "padding_mode": "edge"}],
+    "rotation": [{"op": "rotation", "degrees": 30, "interpolation": "bilinear"}],
+    "affine": [{"op": "affine", "degrees": 30, "translate": [0.5, 0.5], "shear": 10}],
+    # A 1x1 image takes only a 1-tap kernel (reflect padding needs k // 2 < side; tested in
+    # tests/test_filters.py): the identity.
+    "gaussian_blur": [{"op": "gaussian_blur", "kernel": 1, "sigma": [0.1, 2.0]}],
+    "gaussian_noise": [{"op": "to_tensor"}, {"op": "gaussian_noise", "sigma": 0.2}],
+    "jpeg": [{"op": "jpeg", "quality": [1, 100]}],
     "to_tensor": [{"op": "to_tensor"}],
     "normalize": [{"op": "to_tensor"}, {"op": "normalize", "mean": [0.5], "std": [0.5]}],
     "random_apply": [{"op": "random_apply", "p": 1.0, "ops": [{"op": "vertical_flip", "p": 1.0}]}],

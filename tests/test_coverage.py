@@ -56,11 +56,13 @@ def test_every_class_is_classified_once_and_no_entry_is_stale() -> None:
                 (framework, name) in CONVERSION_CLASSES,
                 name in coverage.NOT_TRANSFORMS,
                 name in coverage.NOT_CLASSIFICATION,
+                name in coverage.BATCH_OPS,
                 name in coverage.PLANNED and (framework, name) not in mapped,
             ]
             assert sum(homes) == 1, (framework, name, homes)
     assert {n for _, n in mapped} <= every
-    for table in (REFUSED, coverage.NOT_TRANSFORMS, coverage.NOT_CLASSIFICATION, coverage.PLANNED):
+    tables = (REFUSED, coverage.NOT_TRANSFORMS, coverage.NOT_CLASSIFICATION, coverage.BATCH_OPS)
+    for table in (*tables, coverage.PLANNED):
         assert set(table) <= every, sorted(set(table) - every)
     # A planned op that exists is mapped, not planned: the two cannot both hold.
     assert not set(coverage.PLANNED.values()) & set(OP_NAMES)
@@ -86,8 +88,10 @@ def test_statuses_come_from_the_records() -> None:
     )
     assert table[("gluon", "RandomLighting")].statuses[0] == "ported"  # torchvision has none
     assert table[("torchvision", "Lambda")].kind == "refused"
-    assert table[("gluon", "Rotate")].kind == "missing"
-    assert "rotate" in table[("gluon", "Rotate")].note
+    assert table[("torchvision", "RandomPerspective")].kind == "missing"
+    assert "perspective" in table[("torchvision", "RandomPerspective")].note
+    # Gluon's Rotate is the rotation op (degrees [a, a]): native where Gluon can express it
+    assert table[("gluon", "Rotate")].op == "rotation"
 
 
 def test_the_readme_carries_the_generated_table() -> None:

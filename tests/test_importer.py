@@ -116,7 +116,7 @@ a = T.CenterCrop(size)
 b = T.Compose([T.RandomHorizontalFlip(), T.Lambda(lambda x: x)])
 c = T.Compose([T.RandomHorizontalFlip(), lambda img: img])
 d = T.Resize(int(3.7))
-e = T.GaussianBlur(3)
+e = T.ElasticTransform()
 f = T.CenterCrop(undefined_name)
 ok = T.CenterCrop(8)
 net = build_model()
@@ -128,7 +128,7 @@ net = build_model()
     assert skipped["a"][0] == 4 and "size (line 3" in skipped["a"][1]
     assert skipped["b"][0] == 5 and "Lambda" in skipped["b"][1]
     assert skipped["c"][0] == 6 and "lambda" in skipped["c"][1]
-    assert skipped["e"][0] == 8 and "GaussianBlur" in skipped["e"][1]
+    assert skipped["e"][0] == 8 and "ElasticTransform" in skipped["e"][1]
     assert "undefined_name" in skipped["f"][1]
     assert "line 4: a:" in str(result.skipped[0])
     with pytest.raises(ValueError, match=r"named 'b' \(line 5: b: .*Lambda.*\); received a file"):

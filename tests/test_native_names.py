@@ -42,6 +42,8 @@ def _plain_default(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple):
         return [_plain_default(v) for v in value]
+    if type(value).__name__ == "dtype":  # torch.float32 -> "float32", as native_names writes it
+        return str(value).rsplit(".", 1)[-1]
     return value
 
 
@@ -83,8 +85,16 @@ def test_every_alias_with_a_class_is_covered() -> None:
                     "equalize",
                     "channel_permutation",
                     "sharpness",
+                    "pad",  # geometry: no gluon Pad (ported)
+                    "affine",  # no gluon affine class (ported)
+                    "gaussian_blur",  # filters: no gluon class (ported)
+                    "gaussian_noise",
+                    "jpeg",
+                    "random_choice",  # no gluon class (ported)
+                    "random_order",
+                    "random_erasing",
                 },
-                "torchvision": {"lighting", "channel_permutation"},
+                "torchvision": {"lighting", "channel_permutation", "gaussian_noise", "jpeg"},
             }
             assert bool(expressible) == (op not in missing.get(framework, {"lighting"})), (
                 framework,
@@ -231,6 +241,14 @@ SPEC_OPS: list[dict[str, Any]] = [
     {"op": "equalize", "p": 0.6},
     {"op": "channel_permutation"},
     {"op": "sharpness", "factor": 2.0, "p": 0.3},
+    {"op": "pad", "padding": [1, 2, 3, 4], "fill": [1, 2, 3], "padding_mode": "constant"},
+    {"op": "pad", "padding": 2, "padding_mode": "symmetric"},
+    {"op": "affine", "degrees": [-10, 20], "translate": [0.1, 0.2], "shear": [1, 2, 3, 4]},
+    {"op": "gaussian_blur", "kernel": [5, 3], "sigma": [0.2, 1.5]},
+    {"op": "gaussian_blur", "kernel": 3, "sigma": 0.7},
+    {"op": "gaussian_noise", "mean": 0.1, "sigma": 0.2, "clip": False},
+    {"op": "jpeg", "quality": 40},
+    {"op": "jpeg", "quality": [20, 80]},
 ]
 
 

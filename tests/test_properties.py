@@ -100,6 +100,39 @@ IMAGE_LEAVES = st.one_of(
     _op("equalize", {}, {"p": PROB}),
     _op("channel_permutation", {}, {}),
     _op("sharpness", {"factor": st.floats(0, 4)}, {"p": PROB}),
+    _op(
+        "pad",
+        {"padding": st.integers(0, 3)},
+        {"padding_mode": st.sampled_from(["constant", "edge"])},
+    ),
+    _op(
+        "rotation",
+        {"degrees": st.floats(0, 180)},
+        {
+            "p": PROB,
+            "interpolation": st.sampled_from(["nearest", "bilinear"]),
+            "zoom_out": st.booleans(),
+        },
+    ),
+    _op(
+        "affine",
+        {"degrees": st.floats(0, 180)},
+        {"translate": st.just([0.2, 0.1]), "scale": st.just([0.5, 1.5]), "shear": st.floats(0, 45)},
+    ),
+    _op(
+        "gaussian_blur",
+        {"kernel": st.one_of(st.sampled_from([1, 3]), st.sampled_from([[1, 3], [3, 5]]))},
+        {"sigma": st.one_of(st.floats(0.05, 3), _pair(0.05, 3))},
+    ),
+    _op(
+        "jpeg",
+        {
+            "quality": st.one_of(
+                st.integers(1, 100), st.tuples(st.integers(1, 100), st.integers(1, 100)).map(sorted)
+            )
+        },
+        {},
+    ),
 )
 
 
@@ -107,6 +140,8 @@ def _nest(children: st.SearchStrategy[list]) -> st.SearchStrategy:
     return st.one_of(
         _op("compose", {"ops": children}, {}),
         _op("random_apply", {"ops": children}, {"p": PROB}),
+        _op("random_choice", {"ops": children}, {}),
+        _op("random_order", {"ops": children}, {}),
     )
 
 
@@ -127,6 +162,24 @@ _STDS = st.lists(st.floats(0.01, 5), min_size=1, max_size=1) | st.lists(
 )
 NORMALIZE = _op("normalize", {"mean": _CHANNELS, "std": _STDS}, {})
 TO_TENSOR = _op("to_tensor", {}, {})
+NOISE = _op(
+    "gaussian_noise",
+    {},
+    {"mean": st.floats(-0.5, 0.5), "sigma": st.floats(0, 1), "clip": st.booleans()},
+)
+
+ERASING = _op(
+    "random_erasing",
+    {},
+    {
+        "p": PROB,
+        "scale": _pair(0, 1),
+        "ratio": _pair(0.1, 10),
+        "value": st.one_of(
+            st.floats(-2, 2), st.just("random"), st.lists(st.floats(0, 1), min_size=3, max_size=3)
+        ),
+    },
+)
 
 
 @st.composite
@@ -136,7 +189,7 @@ def _tensor_tail(draw: st.DrawFn) -> list:
     if kind == "none":
         return []
     head = draw(TO_TENSOR)
-    norms = draw(st.lists(NORMALIZE, min_size=1, max_size=2))
+    norms = draw(st.lists(NORMALIZE | NOISE | ERASING, min_size=1, max_size=2))  # the tensor ops
     if kind == "to_tensor":
         return [head]
     if kind == "normalize":

@@ -132,6 +132,13 @@ def _restore(
     return int(ckpt["epoch"]), ckpt.get("position")
 
 
+def torch_data_mix(batches: Any, spec: Any, seed: int, epoch: int, done: int, classes: int) -> Any:
+    """The spec's batch_ops on the torch batches (both sides then see the same mixed batches)."""
+    from augspec.trainers.torch_data import mix_batches
+
+    return mix_batches(batches, spec, seed, epoch, done, classes)
+
+
 def _per_side(x: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     """One batch from the torch loader as each framework takes it (the same numbers)."""
     return {"torch": (x, y), "gluon": (x.numpy(), y.numpy())}
@@ -210,6 +217,7 @@ class BothRun:
                 side.seconds = float(resume_at["seconds"][name])
         gluon.fw.seed_epoch(cfg.seed, epoch, done)  # as --backend gluon does (mxnet's RNG)
         batches = self.loader(self.data.train_x, self.data.train_y, self.spec, epoch, True, done)
+        batches = torch_data_mix(batches, self.spec, cfg.seed, epoch, done, len(self.data.classes))
         step, waited = done, time.perf_counter()
         for x, y in progress(batches, f"epoch {epoch + 1}/{cfg.epochs} torch+gluon", cfg.progress):
             loading = time.perf_counter() - waited  # shared: each framework's run would load too

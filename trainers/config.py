@@ -159,8 +159,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="CPU threads (OMP_NUM_THREADS); 0: every core, with OMP_WAIT_POLICY=PASSIVE unless "
-        "set, which keeps a loaded machine from collapsing (default: 0; docs/performance.md)",
+        help="CPU threads (OMP_NUM_THREADS); 0: the frameworks' defaults on an idle machine, the "
+        "free cores with OMP_WAIT_POLICY=PASSIVE when others are busy at the start, so a loaded "
+        "machine does not collapse (default: 0; docs/performance.md)",
     )
     p.add_argument("--resume", action="store_true", help=f"continue from OUT/{CHECKPOINT}")
     p.add_argument(
@@ -354,6 +355,12 @@ def load_specs(cfg: TrainConfig) -> tuple[Any, Any]:
     test_spec = (
         augspec.load(cfg.test_spec) if cfg.test_spec else augspec.validate_data(DEFAULT_TEST_SPEC)
     )
+    if test_spec.batch_ops:  # MixUp/CutMix are training-time: evaluation sees plain labels
+        raise ValueError(
+            f"--test-spec {cfg.test_spec}: Expected no batch_ops (MixUp/CutMix mix training "
+            f"batches only); received batch_ops={[op.op for op in test_spec.batch_ops]}. "
+            "Move them to --spec"
+        )
     return spec, test_spec
 
 

@@ -189,3 +189,39 @@ def iter_batches(
             augment_batch(spec, images, seed, epoch, idx, backend, fidelity),
             np.asarray(y[idx], dtype=np.int64),
         )
+
+
+class MixedBatches:
+    """An epoch's (X, y) batches with a spec's ``batch_ops`` (MixUp/CutMix) applied to each.
+
+    Batch ``i`` of the epoch (``start_batch`` counted: a resumed run mixes as the
+    uninterrupted one) gets ``augspec.batch_ops.sample_batch(batch_ops, seed, epoch, i,
+    (H, W))``, applied by ``mix`` (the framework's kernel: ``augspec.backends.batch_mix.mix``
+    for torch, ``batch_mix_gluon.mix`` for Gluon) on the batch's device. Labels come out
+    (B, classes) float32 class probabilities. Nothing depends on worker count.
+    """
+
+    def __init__(
+        self,
+        batches: Any,
+        batch_ops: list[Any],
+        seed: int,
+        epoch: int,
+        start_batch: int,
+        num_classes: int | None,
+        mix: Any,
+    ) -> None:
+        self.batches, self.batch_ops, self.mix = batches, batch_ops, mix
+        self.seed, self.epoch, self.start_batch = int(seed), int(epoch), int(start_batch)
+        self.num_classes = num_classes
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[Any]:
+        from augspec.batch_ops import sample_batch
+
+        for i, (x, y) in enumerate(self.batches, start=self.start_batch):
+            hw = (int(x.shape[-2]), int(x.shape[-1]))
+            params = sample_batch(self.batch_ops, self.seed, self.epoch, i, hw)
+            yield self.mix(self.batch_ops, params, x, y, self.num_classes)

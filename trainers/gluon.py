@@ -91,6 +91,8 @@ def train_batch(
 ) -> tuple[float, float]:
     """One step on a batch split across ``devs``; returns (loss sum, correct count)."""
     xs, ys = _split(x, y, devs)
+    if ys[0].ndim == 2:  # (B, classes) labels mixed by batch_ops: class probabilities
+        loss = soft_label_loss(loss)
     with autograd.record():
         preds = [net(xi) for xi in xs]
         losses = [loss(p, yi) for p, yi in zip(preds, ys, strict=True)]
@@ -99,9 +101,27 @@ def train_batch(
     trainer.step(sum(int(xi.shape[0]) for xi in xs))
     loss_sum = sum(float(lo.sum().asscalar()) for lo in losses)
     correct = sum(
-        float((p.argmax(axis=1) == yi).sum().asscalar()) for p, yi in zip(preds, ys, strict=True)
+        float((p.argmax(axis=1) == hard_labels(yi)).sum().asscalar())
+        for p, yi in zip(preds, ys, strict=True)
     )
     return loss_sum, correct
+
+
+_SOFT_LOSS: dict[str, Any] = {}  # one block for every step, made on first use
+
+
+def soft_label_loss(loss: Any) -> Any:
+    """``loss`` for (B, classes) probabilities: SoftmaxCrossEntropyLoss(sparse_label=False)."""
+    if isinstance(loss, gluon.loss.SoftmaxCrossEntropyLoss) and loss._sparse_label:  # noqa: SLF001
+        if "loss" not in _SOFT_LOSS:
+            _SOFT_LOSS["loss"] = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
+        return _SOFT_LOSS["loss"]
+    return loss
+
+
+def hard_labels(y: Any) -> Any:
+    """Class indices; for mixed (B, classes) labels the dominant class (as trainers/torch.py)."""
+    return y.argmax(axis=1) if y.ndim == 2 else y
 
 
 def evaluate(net: Any, data_iter: Iterable[Any], devs: list[Any]) -> float:

@@ -33,6 +33,7 @@ from augspec.backends import load as load_backend
 from augspec.backends.gluon_mx import mx  # restores torch's thread count after importing mxnet
 from augspec.trainers.data import (
     MODES,
+    MixedBatches,
     as_chw_float,
     batches,
     check_arrays,
@@ -45,7 +46,15 @@ import augspec
 gluon = mx.gluon
 _Dataset: Any = gluon.data.Dataset  # a plain name for mypy, which cannot see mxnet's classes
 
-__all__ = ["MODES", "CompiledDataset", "ReplayDataset", "make_dataset", "make_loader"]
+__all__ = [
+    "MODES",
+    "CompiledDataset",
+    "MixedBatches",
+    "ReplayDataset",
+    "make_dataset",
+    "make_loader",
+    "mix_batches",
+]
 
 
 def _as_nd(out: Any) -> Any:
@@ -183,3 +192,20 @@ def make_loader(
     order = [b.tolist() for b in batches(len(dataset), batch_size, seed, epoch, shuffle, drop_last)]
     order = order[check_start_batch(start_batch, len(order)) :]
     return gluon.data.DataLoader(dataset, batch_sampler=order, num_workers=workers, **loader_kwargs)
+
+
+def mix_batches(
+    batches: Any,
+    spec: Any,
+    seed: int,
+    epoch: int,
+    start_batch: int = 0,
+    num_classes: int | None = None,
+) -> Any:
+    """``batches`` with ``spec.batch_ops`` applied (:class:`MixedBatches`); as they are without."""
+    from augspec.backends.batch_mix_gluon import mix
+
+    ops = augspec.as_pipeline(spec).batch_ops
+    if not ops:
+        return batches
+    return MixedBatches(batches, ops, seed, epoch, start_batch, num_classes, mix)

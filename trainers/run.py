@@ -78,7 +78,9 @@ def _loaders(
         if cfg.backend == "gluon" and not cfg.batched_augment:
             # mxnet's RNG cannot be checkpointed: reseeded at epoch starts and mid-epoch checkpoints
             trainer_mod.seed_epoch(cfg.seed, epoch, done)
-        return loader(data.train_x, data.train_y, spec, epoch, start_batch=done)
+        batches = loader(data.train_x, data.train_y, spec, epoch, start_batch=done)
+        # the spec's batch_ops (MixUp/CutMix), keyed by (seed, epoch, batch): soft labels
+        return loader_mod.mix_batches(batches, spec, cfg.seed, epoch, done, len(data.classes))
 
     def test_iter() -> Any:
         return loader(data.test_x, data.test_y, test_spec, 0, shuffle=False)

@@ -5,9 +5,10 @@ while before it sleeps (``OMP_WAIT_POLICY`` unset: about 300,000 spins at every 
 When another process holds one of the cores, a spinning thread waits for a sibling that
 the scheduler has parked, at every operator of every step: measured here (a 2-core machine
 with one busy process, width-16 ResNet-18, batch 64) torch fell from ~150 to a few tens of
-examples/s. ``OMP_WAIT_POLICY=PASSIVE`` makes waiting threads sleep at once; it costs little
-on an idle machine. The table and the commands are in docs/performance.md
-(``python -m augspec.trainers.threads``).
+examples/s. ``OMP_WAIT_POLICY=PASSIVE`` makes waiting threads sleep at once, but on an idle
+machine it costs a third of the speed, so the automatic setting uses it only when cores are
+busy at the start (:func:`thread_env`). The table and the commands are in
+docs/performance.md (``python -m augspec.trainers.threads``).
 
 libgomp reads these variables once, when it is loaded: :func:`apply_threads` must run
 before torch or mxnet is imported (``augspec train`` calls it first). In a process that
@@ -53,12 +54,6 @@ def busy_cores(samples: int = 5, interval: float = 0.05) -> int:
     return sorted(counts)[len(counts) // 2]
 
 
-def auto_threads() -> int:
-    """The cores no other process is using at the start, at least one."""
-    cores = usable_cores()
-    return max(1, min(cores, cores - busy_cores()))
-
-
 def check_threads(threads: Any) -> int:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
         raise ValueError(
@@ -67,26 +62,42 @@ def check_threads(threads: Any) -> int:
     return threads
 
 
-def apply_threads(threads: int = 0) -> str:
-    """Set the OpenMP environment for this run; returns what was chosen, for the run's notes.
+def thread_env(threads: int, cores: int, busy: int) -> dict[str, str]:
+    """The OpenMP variables a run sets, before the user's own (which win).
 
-    ``threads=0`` (automatic): the cores that no other process is using at the start
-    (:func:`auto_threads`; all of them on an idle machine), and ``OMP_WAIT_POLICY=PASSIVE``.
-    ``threads=N``: N threads. Both set ``OMP_NUM_THREADS``, which mxnet follows too (see
-    ``backends/gluon_mx.py``). ``OMP_NUM_THREADS`` or a policy the user set is kept. Once a
-    framework is imported the variables are read already: then only torch's count is set.
+    ``threads=N``: ``OMP_NUM_THREADS=N``. ``threads=0`` (automatic): on an idle machine
+    nothing (each framework's own default, every core with spinning waits: the fastest there);
+    when other processes hold ``busy`` of the ``cores``, the free cores (at least one) with
+    ``OMP_WAIT_POLICY=PASSIVE``, so that no thread spins waiting for a descheduled sibling.
+    """
+    if threads:
+        return {NUM_THREADS: str(threads)}
+    if busy <= 0:
+        return {}
+    return {NUM_THREADS: str(max(1, cores - busy)), WAIT_POLICY: "PASSIVE"}
+
+
+def apply_threads(threads: int = 0) -> str:
+    """Set the OpenMP environment for this run (:func:`thread_env`); returns what was chosen,
+    for the run's notes.
+
+    ``OMP_NUM_THREADS`` (which mxnet follows too, see ``backends/gluon_mx.py``) or a wait
+    policy the user set is kept. Once a framework is imported the variables are read already:
+    then only torch's count is set.
     """
     threads = check_threads(threads)
     torch = sys.modules.get("torch")
     if torch is None and "mxnet" not in sys.modules:  # neither has started OpenMP yet
-        os.environ.setdefault(WAIT_POLICY, "PASSIVE")
-        if threads:
-            os.environ[NUM_THREADS] = str(threads)
-        elif NUM_THREADS not in os.environ:
-            os.environ[NUM_THREADS] = str(auto_threads())
+        user_count = NUM_THREADS in os.environ and not threads
+        busy = 0 if threads or user_count else busy_cores()
+        for name, value in thread_env(threads, usable_cores(), busy).items():
+            if name == NUM_THREADS and threads:
+                os.environ[name] = value
+            else:
+                os.environ.setdefault(name, value)
     elif torch is not None and threads:  # already started: only the count can change now
         torch.set_num_threads(threads)
-    count = threads or os.environ.get(NUM_THREADS, "default")
+    count = threads or os.environ.get(NUM_THREADS, f"{usable_cores()} (all)")
     return f"{count} threads, {WAIT_POLICY}={os.environ.get(WAIT_POLICY, 'unset')}"
 
 

@@ -162,8 +162,18 @@ def _global_sums(net: nn.Module, *values: float) -> list[float]:
 
 def _as_tensors(x: Any, y: Any, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     x = torch.from_numpy(x) if isinstance(x, np.ndarray) else x
-    y = torch.from_numpy(np.asarray(y, dtype=np.int64)) if isinstance(y, np.ndarray) else y
+    if isinstance(y, np.ndarray):  # (B,) class indices, or (B, classes) mixed by batch_ops
+        y = torch.from_numpy(np.asarray(y, dtype=np.float32 if y.ndim == 2 else np.int64))
     return x.to(dev), y.to(dev)
+
+
+def hard_labels(y: torch.Tensor) -> torch.Tensor:
+    """Class indices; for labels mixed by batch_ops (B, classes), the dominant class of each.
+
+    Train accuracy under MixUp/CutMix counts a prediction right when it is the argmax of the
+    mixed label (its larger share); the loss is the cross-entropy with the mixed label.
+    """
+    return y.argmax(dim=1) if y.ndim == 2 else y
 
 
 def train_batch(
@@ -183,7 +193,7 @@ def train_batch(
     losses.mean().backward()
     trainer.step()
     loss_sum = float(losses.detach().sum())
-    correct = float((pred.detach().argmax(dim=1) == y).sum())
+    correct = float((pred.detach().argmax(dim=1) == hard_labels(y)).sum())
     loss_sum, correct = _global_sums(net, loss_sum, correct)  # DDP: over every rank's shard
     return loss_sum, correct
 

@@ -33,6 +33,7 @@ import torch
 from augspec.backends import load as load_backend
 from augspec.trainers.data import (
     MODES,
+    MixedBatches,
     as_chw_float,
     batches,
     check_arrays,
@@ -45,9 +46,11 @@ __all__ = [
     "MODES",
     "AugmentedDataset",
     "BatchedLoader",
+    "MixedBatches",
     "loader_generator",
     "make_batched_loader",
     "make_loader",
+    "mix_batches",
     "seed_worker",
 ]
 
@@ -249,3 +252,20 @@ def make_batched_loader(
     return BatchedLoader(
         np.ascontiguousarray(x.transpose(0, 3, 1, 2)), y, pipeline, order, seed, epoch
     )
+
+
+def mix_batches(
+    batches: Any,
+    spec: Any,
+    seed: int,
+    epoch: int,
+    start_batch: int = 0,
+    num_classes: int | None = None,
+) -> Any:
+    """``batches`` with ``spec.batch_ops`` applied (:class:`MixedBatches`); as they are without."""
+    from augspec.backends.batch_mix import mix
+
+    ops = augspec.as_pipeline(spec).batch_ops
+    if not ops:
+        return batches
+    return MixedBatches(batches, ops, seed, epoch, start_batch, num_classes, mix)

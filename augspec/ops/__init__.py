@@ -20,7 +20,22 @@ import numpy as np
 from pydantic import BaseModel, Discriminator, Tag, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from augspec.ops import colour, composition, crops, flips, lighting, photometric, resize, tensor
+from augspec.ops import affine as affine_family
+from augspec.ops import choice as choice_family
+from augspec.ops import (
+    colour,
+    composition,
+    crops,
+    distort,
+    flips,
+    lighting,
+    photometric,
+    resize,
+    tensor,
+)
+from augspec.ops import filters as filters_family
+from augspec.ops import geometry as geometry_family
+from augspec.ops import tensor_ops as tensor_ops_family
 from augspec.ops.base import (
     DEFINITION,
     FLOAT32_MAX,
@@ -130,7 +145,21 @@ __all__ = [
 ]
 
 # One module per family; each lists its definitions in DEFS and its facts in FACTS.
-FAMILIES = (flips, crops, resize, colour, lighting, photometric, tensor, composition)
+FAMILIES = (
+    flips,
+    crops,
+    resize,
+    colour,
+    lighting,
+    photometric,
+    geometry_family,
+    affine_family,
+    filters_family,
+    tensor,
+    composition,
+    choice_family,
+    tensor_ops_family,
+)
 
 # The first ops keep the order the union, OP_NAMES and the JSON Schema have always had;
 # an op added later goes after them, in family order.
@@ -189,7 +218,7 @@ MODEL_BY_NAME: dict[str, type[OpBase]] = {name: d.model for name, d in OPS.items
 def _op_tag(value: Any) -> str | None:
     """The discriminator: read ``op`` from a dict or a model, mapping aliases."""
     tag = canonical_op(value.get("op")) if isinstance(value, dict) else getattr(value, "op", None)
-    return tag if tag in MODEL_BY_NAME or tag in REFUSED else None
+    return tag if tag in MODEL_BY_NAME or tag in REFUSED or tag == distort.CLASS else None
 
 
 class _RefusedOp(BaseModel):
@@ -218,6 +247,7 @@ else:
             tuple(
                 [Annotated[m, Tag(n)] for n, m in MODEL_BY_NAME.items()]
                 + [Annotated[_RefusedOp, Tag(n), SkipJsonSchema()] for n in REFUSED]
+                + [Annotated[distort.DistortEntry, Tag(distort.CLASS)]]  # in the schema only
             )
         ],
         Discriminator(
@@ -229,6 +259,8 @@ else:
 
 RandomApply.model_rebuild(_types_namespace={"AnyOp": AnyOp})
 Compose.model_rebuild(_types_namespace={"AnyOp": AnyOp})
+for _container in (choice_family.RandomChoice, choice_family.RandomOrder):
+    _container.model_rebuild(_types_namespace={"AnyOp": AnyOp})
 
 
 def output_hw(op: OpBase, hw: HW) -> HW:

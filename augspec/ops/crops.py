@@ -42,6 +42,7 @@ from augspec.ops.base import (
     no_check,
     no_params,
 )
+from augspec.ops.geometry import pad_image
 from augspec.ops.resize import resize
 
 
@@ -278,7 +279,7 @@ def _random_crop(
 ) -> np.ndarray:
     pad = op.padding
     if pad:
-        x = np.pad(x, ((pad, pad), (pad, pad), (0, 0)), constant_values=op.fill)
+        x = pad_image(x, (pad, pad, pad, pad), op.fill)  # the pad op's kernel, written once
     ch, cw = op.hw
     return x[p["top"] : p["top"] + ch, p["left"] : p["left"] + cw].copy()
 

@@ -22,6 +22,12 @@ REFUSED: Final[dict[str, str]] = {
         "Sequential: it holds arbitrary Gluon Blocks, which no spec can express; write its "
         "transforms as a compose (Gluon's transforms.Compose)"
     ),
+    "LinearTransformation": (
+        "LinearTransformation: its matrix has (3 x height x width)^2 entries for one image size "
+        "(a 32x32 image: 9.4 million numbers), more than a spec file holds (augspec.reading caps "
+        "a file at 100000 values) and tied to one size; apply the whitening to the batch outside "
+        "the spec (after the pipeline's to_tensor)"
+    ),
     "HybridSequential": (
         "HybridSequential: it holds arbitrary Gluon HybridBlocks, which no spec can express; "
         "write its transforms as a compose (Gluon's transforms.Compose)"

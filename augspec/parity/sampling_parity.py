@@ -190,7 +190,9 @@ def probes_for(unit: Unit) -> list[Probe]:
                 spec,
             )
         ]
-    return []
+    from augspec.parity.filter_probes import filter_probes
+
+    return filter_probes(unit, Probe)  # gaussian_blur, gaussian_noise, jpeg; [] for others
 
 
 def coordinate_image(hw: tuple[int, int]) -> np.ndarray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from augspec.ops import Compose, Normalize, OpBase, RandomApply, ToTensor
+from augspec.ops.choice import CHOICE_CONTAINERS
 from augspec.pipeline import IMAGE, TENSOR, Pipeline, iter_leaves
 
 
@@ -36,9 +37,10 @@ class Unit:
     @property
     def label(self) -> str:
         args = self.op.model_dump(mode="json", exclude_defaults=True, exclude={"op"})
-        if isinstance(self.op, (Compose, RandomApply)):
+        children = getattr(self.op, "ops", None)
+        if isinstance(self.op, (Compose, RandomApply)) or self.name in CHOICE_CONTAINERS:
             args.pop("ops", None)
-            args["ops"] = "[" + ", ".join(o.op for o in self.op.ops) + "]"
+            args["ops"] = "[" + ", ".join(o.op for o in children or ()) + "]"
         text = ", ".join(
             f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in args.items()
         )
