@@ -20,6 +20,7 @@ generator (``np.random.random``, ``np.random.uniform`` in mxnet/image/image.py
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from augspec.backends.gluon_blocks import AugspecBlock, FaithfulBlock, _kernel
@@ -58,9 +59,16 @@ def _as_image(chw: NDArray) -> NDArray:
     return _round_uint8(chw.transpose((1, 2, 0)))
 
 
+def _scalar(v: float) -> float:
+    """``v`` for an mx.nd scalar argument: mxnet refuses subnormal floats ("Out of range value
+    for scalar"); below float64's normal range they are 0 for every pixel anyway."""
+    v = float(v)
+    return 0.0 if abs(v) < sys.float_info.min else v
+
+
 def native_rotate(op: Any, angle: float, x: NDArray) -> NDArray:
     """mxnet's ``image.imrotate`` (what both classes call) on the image, rounded back."""
-    return _as_image(mx.image.imrotate(_as_tensor(x), float(angle), op.zoom_in, op.zoom_out))
+    return _as_image(mx.image.imrotate(_as_tensor(x), _scalar(angle), op.zoom_in, op.zoom_out))
 
 
 def spec_warp(
@@ -78,8 +86,8 @@ def spec_warp(
     cx, cy = centre
     dx = (mx.nd.arange(w, dtype="float64") + (0.5 - cx - shift[0])).reshape((1, w))
     dy = (mx.nd.arange(h, dtype="float64") + (0.5 - cy - shift[1])).reshape((h, 1))
-    sx = mx.nd.broadcast_add(float(lin[0][0]) * dx, float(lin[0][1]) * dy) + (cx - 0.5)
-    sy = mx.nd.broadcast_add(float(lin[1][0]) * dx, float(lin[1][1]) * dy) + (cy - 0.5)
+    sx = mx.nd.broadcast_add(_scalar(lin[0][0]) * dx, _scalar(lin[0][1]) * dy) + (cx - 0.5)
+    sy = mx.nd.broadcast_add(_scalar(lin[1][0]) * dx, _scalar(lin[1][1]) * dy) + (cy - 0.5)
     fill_values = mx.nd.array(fill_rgb(fill), dtype="float64").reshape((1, c))
     flat = mx.nd.broadcast_sub(x.astype("float64").reshape((h * w, c)), fill_values)
     if interpolation == "nearest":

@@ -317,3 +317,20 @@ def test_affine_sampler_follows_torchvisions_draws() -> None:
     params["ops"][0]["tx"] = 9
     with pytest.raises(ValueError, match="tx"):
         augspec.replay(spec, params, np.zeros((10, 40, 3), np.uint8))
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+def test_gluon_takes_a_subnormal_angle(interpolation: str) -> None:
+    """mxnet refuses subnormal scalars ("Out of range value for scalar"); a rotation by a
+    subnormal angle is the image itself on every backend (found by tests/test_properties.py)."""
+    require_mxnet()
+    spec = augspec.validate_data(
+        {
+            "augspec": 1,
+            "ops": [{"op": "rotation", "degrees": 2.2e-309, "interpolation": interpolation}],
+        }
+    )
+    image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    params = augspec.sample(spec, seed=0, epoch=0, index=0, image_size=(5, 7))
+    out = augspec.to_numpy(augspec.replay(spec, params, image, backend="gluon", fidelity="spec"))
+    np.testing.assert_array_equal(out, image)
