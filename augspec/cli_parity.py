@@ -113,8 +113,12 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {os.path.join(args.out, args.name + '.md')}, {args.name}.json and "
         f"{len(report['units'])} sheets in {os.path.join(args.out, 'img')}"
     )
+    ranked = ranked_summary(report)
+    if not ranked:
+        print("no difference beyond rounding (at most 2 levels) was measured")
+        return 0
     print("the differences that matter, ranked (details in the report):")
-    for line in ranked_summary(report):
+    for line in ranked:
         print(f"  {line}")
     return 0
 
