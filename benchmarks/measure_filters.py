@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from augspec.backends import available
-from augspec.benchmarks.torch_cases import as_255, edge_images
+from augspec.benchmarks.torch_cases import as_255, edge_images, output_like
 
 import augspec
 from augspec.images import load_image
@@ -40,13 +40,6 @@ def images() -> dict[str, np.ndarray]:
     return {"photo": load_image(), **edge_images()}
 
 
-def _hwc(out: Any, module: Any, like: np.ndarray) -> np.ndarray:
-    x = as_255(module.to_numpy(out))
-    if x.ndim == 4:  # a batch of one
-        x = x[0]
-    return x if x.shape == like.shape else x.transpose(1, 2, 0)
-
-
 def measure(
     ops: list[dict[str, Any]], backend: str, fidelity: str, seeds: int
 ) -> tuple[float, float, str]:
@@ -63,7 +56,9 @@ def measure(
         for seed in range(seeds):
             params = augspec.sample(spec, seed=seed, index=seed, image_size=hw)
             ref = as_255(augspec.replay(spec, params, image))
-            diff = np.abs(_hwc(module.replay(spec, params, image, fidelity), module, ref) - ref)
+            diff = np.abs(
+                output_like(module.replay(spec, params, image, fidelity), module, ref) - ref
+            )
             top = max(top, float(diff.max()))
             if float(diff.mean()) > worst:
                 worst, where = float(diff.mean()), name

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from augspec.backends import available
-from augspec.benchmarks.torch_cases import edge_images
+from augspec.benchmarks.torch_cases import edge_images, output_like
 
 import augspec
 from augspec.images import load_image
@@ -50,13 +50,6 @@ def images() -> dict[str, np.ndarray]:
     return {"photo 96x128": np.ascontiguousarray(load_image()[150:246, 180:308]), **edge_images()}
 
 
-def _hwc(out: Any, module: Any, like: np.ndarray) -> np.ndarray:
-    x = np.asarray(module.to_numpy(out), dtype=np.float64)
-    if x.ndim == 4:  # a batch of one
-        x = x[0]
-    return x if x.shape == like.shape else x.transpose(1, 2, 0)
-
-
 def measure(
     case: dict[str, Any], backend: str, fidelity: str, seeds: int
 ) -> tuple[float, float, str]:
@@ -74,7 +67,7 @@ def measure(
             params = augspec.sample(spec, seed=seed, index=seed, image_size=hw)
             ref = augspec.replay(spec, params, image).astype(np.float64)
             try:
-                out = _hwc(module.replay(spec, params, image, fidelity), module, ref)
+                out = output_like(module.replay(spec, params, image, fidelity), module, ref)
                 diff = np.abs(out - ref)
             except Exception:  # noqa: BLE001  (a native failure is a measurement too)
                 diff = np.array([np.nan])

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from augspec.backends import available
-from augspec.benchmarks.torch_cases import edge_images
+from augspec.benchmarks.torch_cases import edge_images, output_like
 
 import augspec
 from augspec.images import load_image
@@ -45,13 +45,6 @@ def images() -> dict[str, np.ndarray]:
     }
 
 
-def _hwc(out: Any, module: Any, like: np.ndarray) -> np.ndarray:
-    x = np.asarray(module.to_numpy(out), dtype=np.float64)
-    if x.ndim == 4:  # a batch of one
-        x = x[0]
-    return x if x.shape == like.shape else x.transpose(1, 2, 0)
-
-
 def measure(
     case: dict[str, Any], backend: str, fidelity: str, seeds: int
 ) -> tuple[float, float, str]:
@@ -65,7 +58,9 @@ def measure(
                 spec, seed=seed, index=seed, image_size=(int(image.shape[0]), int(image.shape[1]))
             )
             ref = augspec.replay(spec, params, image).astype(np.float64)
-            diff = np.abs(_hwc(module.replay(spec, params, image, fidelity), module, ref) - ref)
+            diff = np.abs(
+                output_like(module.replay(spec, params, image, fidelity), module, ref) - ref
+            )
             top = max(top, float(diff.max()))
             if float(diff.mean()) > worst:
                 worst, where = float(diff.mean()), name

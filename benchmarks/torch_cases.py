@@ -243,3 +243,12 @@ def as_255(x: Any) -> np.ndarray:
     """An output in 0-255 units as float64: uint8 images as they are, float tensors x 255."""
     x = np.asarray(x)
     return x.astype(np.float64) * (255.0 if x.dtype.kind == "f" else 1.0)
+
+
+def output_like(out: Any, module: Any, like: np.ndarray) -> np.ndarray:
+    """A backend's output of one image in ``like``'s layout (HWC, or CHW for tensors), in
+    0-255 units as float64 (:func:`as_255`), for comparison with the reference."""
+    x = as_255(module.to_numpy(out))
+    if x.ndim == 4:  # a batch of one
+        x = x[0]
+    return x if x.shape == like.shape else x.transpose(1, 2, 0)
